@@ -1,0 +1,29 @@
+"""Data: the Dataset type, built-in data sets, file loaders, splits and standardization.
+
+>>> from gdlab.data import load, split_dataset, Standardizer
+>>> data = load("synthetic-linear", seed=0)
+>>> splits = split_dataset(data, test_fraction=0.2, val_fraction=0.1, seed=0)
+>>> scaler = Standardizer().fit(splits.X_train)
+"""
+
+from __future__ import annotations
+
+from gdlab.data.builtin import BUILTIN_NAMES, list_datasets
+from gdlab.data.dataset import Dataset
+from gdlab.data.features import load_features
+from gdlab.data.source import load
+from gdlab.data.split import Splits, split_dataset
+from gdlab.data.standardize import Standardizer
+from gdlab.data.target import encode_labels
+
+__all__ = [
+    "BUILTIN_NAMES",
+    "Dataset",
+    "Splits",
+    "Standardizer",
+    "encode_labels",
+    "list_datasets",
+    "load",
+    "load_features",
+    "split_dataset",
+]

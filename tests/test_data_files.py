@@ -1,0 +1,459 @@
+"""Loading data files (CSV, Parquet, .npy, .npz, HDF5) and new rows for prediction."""
+
+from __future__ import annotations
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+
+from gdlab.data import load, load_features, split_dataset
+from gdlab.errors import GdlabError
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+# ---------------------------------------------------------------- CSV
+
+
+def test_csv_regression_default_target_is_last_column(tmp_path):
+    path = write(tmp_path, "data.csv", "x1,x2,y\n1,2,3.5\n4,5,6.25\n7,8,9.0\n")
+    data = load(path)
+    assert data.feature_names == ["x1", "x2"]
+    assert data.target_name == "y"
+    assert data.task == "regression"
+    np.testing.assert_array_equal(data.X, [[1, 2], [4, 5], [7, 8]])
+    assert data.X.dtype == np.float64
+    assert data.y.dtype == np.float64
+    assert data.y.tolist() == [3.5, 6.25, 9.0]
+    assert data.name == str(path)
+
+
+def test_csv_string_labels_and_named_target(tmp_path):
+    path = write(tmp_path, "pets.csv", "kind,w,h\ncat,4,25\ndog,30,60\ncat,5,23\nbird,0.1,10\n")
+    data = load(path, target="kind")
+    assert data.feature_names == ["w", "h"]
+    assert data.task == "multiclass"
+    assert data.classes == ["bird", "cat", "dog"]
+    assert data.y.tolist() == [1, 2, 1, 0]
+    assert data.y.dtype == np.int64
+
+
+@pytest.mark.parametrize(
+    ("target_cells", "task", "classes"),
+    [
+        (["0", "1", "1", "0"], "binary", [0, 1]),
+        (["3", "1", "2", "1"], "multiclass", [1, 2, 3]),
+        (["1.0", "2.0", "1.0", "2.0"], "binary", [1, 2]),
+        (["0.5", "1", "1", "0"], "regression", None),
+        (["yes", "no", "no", "yes"], "binary", ["no", "yes"]),
+    ],
+)
+def test_csv_task_detection(tmp_path, target_cells, task, classes):
+    rows = "".join(f"{i},{t}\n" for i, t in enumerate(target_cells))
+    data = load(write(tmp_path, "t.csv", "x,t\n" + rows))
+    assert (data.task, data.classes) == (task, classes)
+
+
+def test_csv_many_integers_is_regression_and_task_override(tmp_path):
+    rows = "".join(f"{i},{i * 3}\n" for i in range(25))  # 25 distinct integers > 20
+    path = write(tmp_path, "ints.csv", "x,y\n" + rows)
+    assert load(path).task == "regression"
+    small = write(tmp_path, "small.csv", "x,y\n1,0\n2,1\n3,2\n")
+    assert load(small).task == "multiclass"
+    assert load(small, task="regression").task == "regression"
+    assert load(small, task="regression").y.dtype == np.float64
+    with pytest.raises(GdlabError, match=r"small.csv: task 'binary' needs 2 classes"):
+        load(small, task="binary")
+
+
+def test_csv_line_numbers_count_blank_and_multiline_records(tmp_path):
+    text = 'x1,x2,y\n1,2,a\n\n"3",4,"b\nc"\n5,abc,a\n'
+    with pytest.raises(GdlabError, match=r"data.csv: line 6, column 'x2': 'abc' is not a number$"):
+        load(write(tmp_path, "data.csv", text))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", r"empty.csv: file is empty$"),
+        ("x1,x2,y\n", r"empty.csv: no data rows \(only a header: x1, x2, y\)"),
+        ("x1,x2,y\n1,2,3\n4,5,6,7\n", r"empty.csv: line 3 has 4 fields, the header has 3"),
+        ("x1,x2,y\n1,2,3\n4,5\n7,8,9\n", r"empty.csv: line 3 has 2 fields, the header has 3"),
+        ("x1,x2,y\n1,2,3,4\n5,6,7,8\n", r"empty.csv: line 2 has 4 fields, the header has 3"),
+        (
+            "x1,x2,y\n1,2,3\n2,3,4\n4,abc,5\n",
+            r"empty.csv: line 4, column 'x2': 'abc' is not a number$",
+        ),
+        ("x1,x2,y\n1,2,3\n4,,5\n", r"empty.csv: line 3, column 'x2': missing value$"),
+        ("x1,x2,y\n1,2,3\nNaN,1,5\n", r"empty.csv: line 3, column 'x1': missing value$"),
+        (
+            "x1,x2,y\n1,2,3\n4,inf,5\n",
+            r"empty.csv: line 3, column 'x2': inf is not a finite number$",
+        ),
+        (
+            "x1,x2,y\n1,2,3\n4,-inf,5\n",
+            r"empty.csv: line 3, column 'x2': -inf is not a finite number",
+        ),
+        ("x1,x2,y\n1,2,3\n4,5,\n", r"empty.csv: line 3, column 'y': missing value$"),
+        ("x1,x2,y\n1,2,3\n4,5,inf\n", r"empty.csv: line 3, column 'y': inf is not a finite number"),
+        ("x1,x2,y\n1,2,a\n4,5,\n", r"empty.csv: line 3, column 'y': missing value$"),
+        ("x1,x2,y\n1,2,cat\n4,5,cat\n", r"empty.csv: target 'y' has only one class \('cat'\)"),
+        ("y\n1\n2\n", r"empty.csv: only one column \(y\); need feature columns"),
+    ],
+)
+def test_csv_errors_name_file_line_column_value(tmp_path, text, message):
+    with pytest.raises(GdlabError, match=message):
+        load(write(tmp_path, "empty.csv", text))
+
+
+def test_csv_first_bad_cell_by_row_then_column(tmp_path):
+    text = "a,b,y\n1,2,3\n4,zz,5\nqq,6,7\n"
+    with pytest.raises(GdlabError, match=r"line 3, column 'b': 'zz'"):
+        load(write(tmp_path, "d.csv", text))
+    text = "a,b,y\n1,2,3\nqq,zz,5\n"
+    with pytest.raises(GdlabError, match=r"line 3, column 'a': 'qq'"):
+        load(write(tmp_path, "d.csv", text))
+
+
+def test_csv_unknown_target_lists_columns(tmp_path):
+    path = write(tmp_path, "d.csv", "x1,x2,y\n1,2,3\n")
+    with pytest.raises(
+        GdlabError, match=r"d.csv: no column 'label' for the target; columns: x1, x2, y$"
+    ):
+        load(path, target="label")
+
+
+def test_csv_not_utf8(tmp_path):
+    path = tmp_path / "bin.csv"
+    path.write_bytes(b"x,y\n\xff\xfe,1\n")
+    with pytest.raises(GdlabError, match=r"bin.csv: not UTF-8 text"):
+        load(path)
+
+
+def test_unsupported_extension(tmp_path):
+    path = write(tmp_path, "data.xyz", "1")
+    with pytest.raises(
+        GdlabError,
+        match=r"unsupported file type '.xyz' for data.xyz; use .csv, .parquet, .npy, .npz, .h5/.hdf5",
+    ):
+        load(path)
+
+
+def test_directory_is_not_a_file(tmp_path):
+    folder = tmp_path / "d.csv"
+    folder.mkdir()
+    with pytest.raises(GdlabError, match=r"not a file: .*d.csv"):
+        load(folder)
+
+
+# ---------------------------------------------------------------- Parquet
+
+
+def test_parquet_round_trip_and_errors(tmp_path):
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [4, 5, 6], "label": ["x", "y", "x"]})
+    path = tmp_path / "d.parquet"
+    frame.to_parquet(path)
+    data = load(path)
+    assert data.feature_names == ["a", "b"]
+    assert data.classes == ["x", "y"]
+    assert data.y.tolist() == [0, 1, 0]
+    frame.loc[2, "a"] = np.nan
+    frame.to_parquet(path)
+    with pytest.raises(GdlabError, match=r"d.parquet: row index 2, column 'a': missing value"):
+        load(path)
+    frame["a"] = ["1", "oops", "3"]
+    frame.to_parquet(path)
+    with pytest.raises(
+        GdlabError, match=r"d.parquet: row index 1, column 'a': 'oops' is not a number"
+    ):
+        load(path)
+    frame.iloc[:0].to_parquet(path)
+    with pytest.raises(GdlabError, match=r"d.parquet: no data rows"):
+        load(path)
+    path.write_text("not parquet")
+    with pytest.raises(GdlabError, match=r"d.parquet: cannot read as Parquet"):
+        load(path)
+
+
+# ---------------------------------------------------------------- .npy / .npz
+
+
+def test_npy_default_and_index_targets(tmp_path):
+    array = np.array([[1.0, 10.0, 0.0], [2.0, 20.0, 1.0], [3.0, 30.0, 1.0], [4.0, 40.0, 0.0]])
+    path = tmp_path / "a.npy"
+    np.save(path, array)
+    data = load(path)
+    assert data.feature_names == ["x0", "x1"]
+    assert data.target_name == "y"
+    assert data.task == "binary"
+    assert data.classes == [0, 1]
+    by_index = load(path, target="0")
+    assert by_index.target_name == "column 0"
+    assert by_index.task == "multiclass"
+    np.testing.assert_array_equal(by_index.X, array[:, 1:])
+    assert load(path, target=-2).target_name == "column 1"
+
+
+@pytest.mark.parametrize(
+    ("array", "target", "message"),
+    [
+        (np.ones(5), None, r"a.npy: expected one 2-D array \(rows x columns\), got shape \(5,\)"),
+        (np.ones((3, 1)), None, r"a.npy: the array has 1 column; need feature columns"),
+        (np.array([[1.0, 2.0], [np.nan, 1.0]]), None, r"a.npy: row 1, column 0: missing value"),
+        (
+            np.array([[1.0, 2.0], [3.0, np.inf]]),
+            None,
+            r"a.npy: row 1, column 1: inf is not a finite",
+        ),
+        (np.array([["a", "b"]]), None, r"a.npy: the array has dtype <U1; numbers are needed"),
+        (np.ones((3, 3)), "abc", r"a.npy: the target of a .npy file is a column index, got 'abc'"),
+        (np.ones((3, 3)), 5, r"a.npy: target column 5 is out of range; the array has 3 columns"),
+        (np.ones((0, 3)), None, r"a.npy: the array has no rows"),
+    ],
+)
+def test_npy_errors(tmp_path, array, target, message):
+    path = tmp_path / "a.npy"
+    np.save(path, array)
+    with pytest.raises(GdlabError, match=message):
+        load(path, target=target)
+
+
+def test_npy_not_numpy(tmp_path):
+    with pytest.raises(GdlabError, match=r"junk.npy: cannot read as a NumPy .npy array"):
+        load(write(tmp_path, "junk.npy", "hello"))
+
+
+def test_npz_with_labels_and_test_arrays(tmp_path):
+    path = tmp_path / "d.npz"
+    X = np.arange(12.0).reshape(6, 2)
+    y = np.array(["b", "a", "b", "a", "b", "a"])
+    np.savez(path, X=X, y=y, X_test=X[:2] + 100, y_test=y[:2])
+    data = load(path)
+    assert data.classes == ["a", "b"]
+    assert data.y.tolist() == [1, 0, 1, 0, 1, 0]
+    assert data.y_test.tolist() == [1, 0]
+    np.testing.assert_array_equal(data.X_test, X[:2] + 100)
+
+
+@pytest.mark.parametrize(
+    ("arrays", "message"),
+    [
+        (
+            {"X": np.ones((3, 2)), "labels": np.ones(3)},
+            r"d.npz: missing array 'y'; found arrays: X, labels \(expected X and y\)",
+        ),
+        (
+            {"X": np.ones((3, 2)), "y": np.ones(4)},
+            r"d.npz: array 'y' has 4 values but the features have 3 rows",
+        ),
+        (
+            {"X": np.array([[1.0, np.nan]]), "y": np.ones(1)},
+            r"d.npz: array 'X', row 0, column 1: missing value",
+        ),
+        (
+            {"X": np.ones((3, 2)), "y": np.array([1.0, np.inf, 2.0])},
+            r"d.npz: array 'y', row 1, column 0: inf is not a finite number",
+        ),
+        ({"X": np.ones((3, 2)), "y": np.zeros(3)}, r"d.npz: target 'y' has only one class \(0\)"),
+        (
+            {
+                "X": np.ones((3, 2)),
+                "y": np.array([0, 1, 1]),
+                "X_test": np.ones((1, 2)),
+                "y_test": np.array([7]),
+            },
+            r"d.npz \(y_test\): row 0: label 7 is not one of the classes",
+        ),
+    ],
+)
+def test_npz_errors(tmp_path, arrays, message):
+    path = tmp_path / "d.npz"
+    np.savez(path, **arrays)
+    with pytest.raises(GdlabError, match=message):
+        load(path)
+
+
+def test_npz_rejects_target_option(tmp_path):
+    path = tmp_path / "d.npz"
+    np.savez(path, X=np.ones((3, 2)), y=np.arange(3.0))
+    with pytest.raises(GdlabError, match=r"d.npz: target does not apply to a .npz file"):
+        load(path, target="y")
+
+
+# ---------------------------------------------------------------- HDF5 (catvnoncat)
+
+
+def _images(rng, m):
+    return rng.integers(0, 256, size=(m, 4, 4, 3), dtype=np.uint8)
+
+
+def _write_catvnoncat(folder, rng, *, m_train=12, m_test=5):
+    classes = np.array([b"non-cat", b"cat"])
+    train_x, test_x = _images(rng, m_train), _images(rng, m_test)
+    train_y = np.array([0, 1] * (m_train // 2))
+    test_y = np.array([1, 0, 1, 1, 0][:m_test])
+    with h5py.File(folder / "train_catvnoncat.h5", "w") as f:
+        f["train_set_x"], f["train_set_y"], f["list_classes"] = train_x, train_y, classes
+    with h5py.File(folder / "test_catvnoncat.h5", "w") as f:
+        f["test_set_x"], f["test_set_y"], f["list_classes"] = test_x, test_y, classes
+    return train_x, train_y, test_x, test_y
+
+
+def test_catvnoncat_pair_loads_with_its_test_split(tmp_path):
+    rng = np.random.default_rng(0)
+    train_x, train_y, test_x, test_y = _write_catvnoncat(tmp_path, rng)
+    data = load(tmp_path / "train_catvnoncat.h5")
+    assert data.X.shape == (12, 48)  # 4·4·3 pixels, not hard-coded 64·64·3
+    np.testing.assert_allclose(data.X, train_x.reshape(12, -1) / 255.0)
+    assert 0 <= data.X.min()
+    assert data.X.max() <= 1
+    assert data.classes == ["non-cat", "cat"]
+    assert data.task == "binary"
+    assert data.y.tolist() == train_y.tolist()
+    np.testing.assert_allclose(data.X_test, test_x.reshape(5, -1) / 255.0)
+    assert data.y_test.tolist() == test_y.tolist()
+    assert "test_catvnoncat.h5" in data.meta["note"]
+    s = split_dataset(data, val_fraction=0.25)
+    assert (len(s.y_train), len(s.y_val), len(s.y_test)) == (9, 3, 5)
+
+
+def test_catvnoncat_without_sibling_and_in_one_file(tmp_path):
+    rng = np.random.default_rng(1)
+    _write_catvnoncat(tmp_path, rng)
+    (tmp_path / "test_catvnoncat.h5").unlink()
+    alone = load(tmp_path / "train_catvnoncat.h5")
+    assert alone.X_test is None
+    assert "note" not in alone.meta
+    with h5py.File(tmp_path / "both.hdf5", "w") as f:
+        f["train_set_x"], f["train_set_y"] = _images(rng, 4), np.array([[0, 1, 1, 0]])
+        f["test_set_x"], f["test_set_y"] = _images(rng, 2), np.array([[1, 0]])
+        f["list_classes"] = np.array([b"non-cat", b"cat"])
+    both = load(tmp_path / "both.hdf5")
+    assert both.y.tolist() == [0, 1, 1, 0]
+    assert both.y_test.tolist() == [1, 0]
+
+
+def test_hdf5_generic_X_y(tmp_path):
+    with h5py.File(tmp_path / "g.h5", "w") as f:
+        f["X"], f["y"] = np.arange(8.0).reshape(4, 2), np.array([0.5, 1.5, 2.5, 3.5])
+    data = load(tmp_path / "g.h5")
+    assert data.task == "regression"
+    assert data.feature_names == ["x0", "x1"]
+
+
+@pytest.mark.parametrize(
+    ("arrays", "message"),
+    [
+        (
+            {"images": np.ones((2, 3)), "labels": np.ones(2)},
+            r"h.h5: no data set found; it has keys images, labels; expected train_set_x, "
+            r"train_set_y, list_classes \(the catvnoncat layout\) or X and y",
+        ),
+        (
+            {
+                "train_set_x": np.ones((2, 2, 2, 3), np.uint8),
+                "train_set_y": np.array([0, 2]),
+                "list_classes": np.array([b"non-cat", b"cat"]),
+            },
+            r"h.h5: train_set_y row 1: label 2 is not a class index 0..1 \(non-cat, cat\)",
+        ),
+        (
+            {
+                "train_set_x": np.ones((2, 2, 2, 3), np.uint8),
+                "train_set_y": np.array([1, 1]),
+                "list_classes": np.array([b"non-cat", b"cat"]),
+            },
+            r"h.h5: the labels have only one class \('cat'\)",
+        ),
+        (
+            {"train_set_x": np.ones((2, 2, 2, 3), np.uint8)},
+            r"h.h5: has train_set_x but no train_set_y",
+        ),
+    ],
+)
+def test_hdf5_errors(tmp_path, arrays, message):
+    with h5py.File(tmp_path / "h.h5", "w") as f:
+        for key, value in arrays.items():
+            f[key] = value
+    with pytest.raises(GdlabError, match=message):
+        load(tmp_path / "h.h5")
+
+
+def test_hdf5_not_hdf5(tmp_path):
+    with pytest.raises(GdlabError, match=r"bad.h5: cannot read as HDF5"):
+        load(write(tmp_path, "bad.h5", "plain text"))
+
+
+# ---------------------------------------------------------------- load_features
+
+
+def test_load_features_csv_picks_training_columns_in_order(tmp_path):
+    path = write(tmp_path, "new.csv", "extra,x3,x1,x2,label\n9,3,1,2,cat\n9,6,4,5,dog\n")
+    X, y, rows = load_features(path, ["x1", "x2", "x3"], target_name="label")
+    np.testing.assert_array_equal(X, [[1, 2, 3], [4, 5, 6]])
+    assert y.tolist() == ["cat", "dog"]
+    assert rows == [0, 1]
+    X, y, _ = load_features(path, ["x1", "x2", "x3"], target_name="price")
+    assert y is None
+
+
+def test_load_features_errors(tmp_path):
+    path = write(tmp_path, "new.csv", "x1,x3\n1,2\n")
+    with pytest.raises(
+        GdlabError, match=r"new.csv: missing column 'x2' \(the model was trained on x1, x2, x3\)"
+    ):
+        load_features(path, ["x1", "x2", "x3"])
+    bad = write(tmp_path, "bad.csv", "x1,x2\n1,2\n3,x\n")
+    with pytest.raises(GdlabError, match=r"bad.csv: line 3, column 'x2': 'x' is not a number"):
+        load_features(bad, ["x1", "x2"])
+    nan = write(tmp_path, "nan.csv", "x1,x2,y\n1,2,\n")
+    with pytest.raises(GdlabError, match=r"nan.csv: line 2, column 'y': missing value"):
+        load_features(nan, ["x1", "x2"], target_name="y")
+
+
+def test_load_features_npy_by_position(tmp_path):
+    path = tmp_path / "new.npy"
+    np.save(path, np.array([[1.0, 2.0, 1.0], [3.0, 4.0, 0.0]]))
+    X, y, _rows = load_features(path, ["a", "b"])
+    np.testing.assert_array_equal(X, [[1, 2], [3, 4]])
+    assert y.tolist() == [1, 0]
+    assert y.dtype == np.int64
+    X, y, _ = load_features(path, ["a", "b", "c"])
+    assert X.shape == (2, 3)
+    assert y is None
+    with pytest.raises(
+        GdlabError, match=r"new.npy: 3 features per row, the model was trained on 5"
+    ):
+        load_features(path, list("abcde"))
+
+
+def test_load_features_npz_and_hdf5(tmp_path):
+    np.savez(tmp_path / "n.npz", X=np.ones((2, 3)))
+    X, y, _ = load_features(tmp_path / "n.npz", ["a", "b", "c"])
+    assert X.shape == (2, 3)
+    assert y is None
+    _write_catvnoncat(tmp_path, np.random.default_rng(2))
+    names = [f"pixel_{i}" for i in range(48)]
+    X, y, rows = load_features(tmp_path / "test_catvnoncat.h5", names)
+    assert X.shape == (5, 48)
+    assert y.tolist() == ["cat", "non-cat", "cat", "cat", "non-cat"]
+    assert rows == [0, 1, 2, 3, 4]
+
+
+def test_load_features_builtin_and_round_trip_with_load(tmp_path):
+    iris = load("iris")
+    X, y, _ = load_features("iris", list(reversed(iris.feature_names)))
+    np.testing.assert_array_equal(X, iris.X[:, ::-1])
+    assert y[0] == "setosa"
+    frame = pd.DataFrame(iris.X, columns=iris.feature_names)
+    frame["species"] = np.asarray(iris.classes)[iris.y]
+    frame.to_csv(tmp_path / "iris.csv", index=False)
+    again = load(tmp_path / "iris.csv")
+    np.testing.assert_array_equal(again.X, iris.X)
+    assert again.classes == iris.classes
+    assert again.y.tolist() == iris.y.tolist()
