@@ -1,0 +1,297 @@
+"""A self-contained HTML report of a run folder.
+
+``report.html`` holds everything it shows: the PNG figures are embedded as base64
+``data:`` URIs, the CSS is inline, and there is no script and no external URL, so the
+file opens offline, can be mailed, and never makes a request.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import json
+import math
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+# figures by file-name prefix, in the order a learner reads them, with how to read each;
+# other PNGs follow by name with a caption made from the file name
+FIGURES = {
+    "loss_curve": ("Loss per epoch",
+                   "The training loss should fall. A validation loss that rises while the "
+                   "training loss keeps falling means overfitting."),
+    "loss": ("Loss per epoch", ""),
+    "lr_sweep": ("Learning-rate sweep",
+                 "One curve per learning rate: too small learns slowly, too large diverges."),
+    "sweep": ("Learning-rate sweep", ""),
+    "surface": ("Loss surface with each optimizer's path",
+                "Contours of equal loss over (w, b). Each step goes against the gradient, "
+                "which is perpendicular to the contours."),
+    "slice": ("Loss on a slice through the final parameters",
+              "The loss on a plane through the trained parameters, with the path projected "
+              "onto it."),
+    "fit": ("Fit", "The model's predictions against the data."),
+    "decision_boundary": ("Decision boundary",
+                          "The predicted probability over the plane, with the data on top."),
+    "boundary": ("Decision boundary", ""),
+    "confusion": ("Confusion matrix",
+                  "Counts of true versus predicted class; the diagonal is correct."),
+}
+FIGURE_ORDER = tuple(FIGURES)
+
+METRIC_LABELS = {
+    "model": "model",
+    "task": "task",
+    "train_loss": "final train loss",
+    "val_loss": "final validation loss",
+    "epochs_run": "epochs run",
+    "stopped_reason": "stopped because",
+    "n_train": "training samples",
+    "n_features": "features",
+    "seconds": "training time (s)",
+}
+
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0;
+       color: #1d1d1f; background: #fafafa; line-height: 1.45; }
+main { max-width: 1280px; margin: 0 auto; padding: 24px 28px 48px; }
+h1 { font-size: 1.7rem; margin: 0 0 4px; }
+h2 { font-size: 1.25rem; margin: 32px 0 12px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+.sub { color: #555; margin: 0 0 18px; }
+.cards { display: flex; flex-wrap: wrap; gap: 12px; }
+.card { background: #fff; border: 1px solid #e2e2e2; border-radius: 8px; padding: 10px 14px;
+        min-width: 150px; }
+.card .k { font-size: 0.82rem; color: #666; }
+.card .v { font-size: 1.2rem; font-weight: 600; font-variant-numeric: tabular-nums; }
+.warn { background: #fdecea; border: 1px solid #f5c2c0; color: #8a1c14; border-radius: 8px;
+        padding: 10px 14px; margin: 12px 0; }
+figure { margin: 0 0 28px; background: #fff; border: 1px solid #e2e2e2; border-radius: 8px;
+         padding: 12px; }
+figure img { max-width: 100%; height: auto; display: block; margin: 0 auto; }
+figcaption { color: #444; font-size: 0.95rem; margin-top: 6px; text-align: center; }
+table { border-collapse: collapse; background: #fff; font-size: 0.9rem;
+        font-variant-numeric: tabular-nums; }
+th, td { border: 1px solid #ddd; padding: 4px 10px; text-align: right; }
+th { background: #f0f0f0; }
+td.key, th.key { text-align: left; }
+.scroll { max-height: 520px; overflow: auto; display: inline-block; }
+details summary { cursor: pointer; margin: 6px 0; }
+footer { color: #888; font-size: 0.85rem; margin-top: 36px; }
+"""
+
+
+def _fmt(v: Any) -> str:
+    """A value for display: floats to 6 significant digits, None as "—"."""
+    if v is None:
+        return "—"
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, float):
+        if math.isnan(v) or math.isinf(v):
+            return str(v)
+        return f"{v:.6g}"
+    if isinstance(v, (dict, list, tuple)):
+        return json.dumps(v, default=str)
+    return str(v)
+
+
+def _e(v: Any) -> str:
+    return html.escape(_fmt(v), quote=True)
+
+
+def _caption(name: str) -> tuple[str, str]:
+    """(caption, how to read it) for a figure file name."""
+    stem = Path(name).stem.lower()
+    for prefix, (caption, hint) in FIGURES.items():
+        if stem.startswith(prefix):
+            rest = stem[len(prefix):].strip("_- ").replace("_", " ").replace("-", " ")
+            return (f"{caption} ({rest})" if rest else caption), hint
+    return stem.replace("_", " ").replace("-", " ").strip().capitalize(), ""
+
+
+def _figure_key(name: str) -> tuple[int, str]:
+    stem = Path(name).stem.lower()
+    for i, prefix in enumerate(FIGURE_ORDER):
+        if stem.startswith(prefix):
+            return i, stem
+    return len(FIGURE_ORDER), stem
+
+
+def _cards(metrics: Mapping) -> str:
+    items = [(label, metrics[key]) for key, label in METRIC_LABELS.items() if key in metrics]
+    test = metrics.get("test")
+    if isinstance(test, Mapping):
+        items += [(f"test {k}", v) for k, v in test.items()]
+    cards = "".join(f'<div class="card"><div class="k">{html.escape(k)}</div>'
+                    f'<div class="v">{_e(v)}</div></div>' for k, v in items)
+    return f'<div class="cards">{cards}</div>'
+
+
+def _kv_table(data: Mapping, key: str = "setting") -> str:
+    rows = "".join(f'<tr><td class="key">{html.escape(str(k))}</td><td class="key">{_e(v)}</td></tr>'
+                   for k, v in data.items())
+    return (f'<table><tr><th class="key">{key}</th><th class="key">value</th></tr>'
+            f"{rows}</table>")
+
+
+def _params(metrics: Mapping) -> str:
+    params = metrics.get("params")
+    if not isinstance(params, Mapping):
+        return ""
+    return ("<h2>Learned parameters</h2><p class='sub'>In the original feature units.</p>"
+            + _kv_table(params, key="parameter"))
+
+
+def _history_table(history: Sequence[Mapping]) -> str:
+    if not history:
+        return "<p>No history recorded.</p>"
+    cols: list[str] = []
+    for row in history:
+        cols += [c for c in row if c not in cols]
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
+    body = "".join("<tr>" + "".join(f"<td>{_e(row.get(c))}</td>" for c in cols) + "</tr>"
+                   for row in history)
+    table = f'<div class="scroll"><table><tr>{head}</tr>{body}</table></div>'
+    summary = f"{len(history)} epochs (one row per epoch; also in history.csv)"
+    is_open = " open" if len(history) <= 60 else ""
+    return f"<details{is_open}><summary>{summary}</summary>{table}</details>"
+
+
+def build_report_html(
+    config: Mapping,
+    metrics: Mapping,
+    history: Sequence[Mapping],
+    images: Mapping[str, bytes],
+    *,
+    title: str | None = None,
+) -> str:
+    """The report as one HTML string: title, key metrics, figures, config, history.
+
+    Parameters
+    ----------
+    config : dict
+        The resolved settings (``config.json``).
+    metrics : dict
+        Final metrics (``metrics.json``).
+    history : list of dict
+        One dict per epoch.
+    images : dict of str to bytes
+        File name → PNG bytes; embedded as ``data:image/png;base64`` URIs.
+    title : str, optional
+    """
+    model = metrics.get("model") or config.get("model") or "model"
+    task = metrics.get("task") or config.get("task")
+    if title is None:
+        title = f"gdlab run: {model}" + (f" ({task})" if task else "")
+    bits = [f"data: {config['data']}" if config.get("data") else "",
+            f"optimizer: {config['optimizer']}" if config.get("optimizer") else "",
+            f"lr: {_fmt(config['lr'])}" if config.get("lr") is not None else "",
+            f"engine: {config['engine']}" if config.get("engine") else ""]
+    sub = " · ".join(b for b in bits if b)
+
+    warn = ""
+    if metrics.get("stopped_reason") == "diverged":
+        warn = ('<div class="warn"><b>Training diverged</b>: the loss became NaN or exploded. '
+                "Try a smaller learning rate.</div>")
+
+    figures = []
+    for name in sorted(images, key=_figure_key):
+        data = base64.b64encode(images[name]).decode("ascii")
+        caption, hint = _caption(name)
+        cap = html.escape(caption)
+        hint_html = f"<br>{html.escape(hint)}" if hint else ""
+        figures.append(f'<figure><img src="data:image/png;base64,{data}" alt="{cap}">'
+                       f"<figcaption><b>{cap}</b> <small>({html.escape(name)})</small>"
+                       f"{hint_html}</figcaption></figure>")
+    fig_html = "".join(figures) or "<p>No figures in this run folder.</p>"
+
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
+<style>{CSS}</style>
+</head>
+<body>
+<main>
+<h1>{html.escape(title)}</h1>
+<p class="sub">{html.escape(sub)}</p>
+{warn}
+<h2>Key metrics</h2>
+{_cards(metrics)}
+{_params(metrics)}
+<h2>Figures</h2>
+{fig_html}
+<h2>Configuration</h2>
+{_kv_table(config)}
+<h2>History</h2>
+{_history_table(history)}
+<footer>Written by gdlab.report: a self-contained file, with no scripts and no external
+resources.</footer>
+</main>
+</body>
+</html>
+"""
+
+
+def _parse_cell(text: str) -> Any:
+    t = text.strip()
+    if t == "" or t.lower() in ("none", "null"):
+        return None
+    try:
+        return int(t)
+    except ValueError:
+        pass
+    try:
+        return float(t)
+    except ValueError:
+        return t
+
+
+def read_history_csv(path: str | os.PathLike) -> list[dict]:
+    """``history.csv`` as a list of dicts; empty cells → None, numbers → int/float."""
+    with open(path, newline="", encoding="utf-8") as f:
+        return [{k: _parse_cell(v or "") for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+def _read_json(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_report(run_dir: str | os.PathLike, *, title: str | None = None) -> Path:
+    """Write ``run_dir/report.html`` from ``config.json``, ``metrics.json``,
+    ``history.csv`` and every ``*.png`` in the folder; returns its path.
+
+    The file is written atomically (a temporary file, then ``os.replace``).
+    """
+    run = Path(run_dir)
+    if not run.is_dir():
+        raise FileNotFoundError(f"run folder {str(run)!r} does not exist")
+    config = _read_json(run / "config.json")
+    metrics = _read_json(run / "metrics.json")
+    hist_path = run / "history.csv"
+    history = read_history_csv(hist_path) if hist_path.exists() else []
+    images = {p.name: p.read_bytes() for p in sorted(run.glob("*.png"))}
+    out = run / "report.html"
+    _write_atomic(out, build_report_html(config, metrics, history, images, title=title))
+    return out
