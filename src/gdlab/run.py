@@ -1,0 +1,84 @@
+"""The result of a training run: plain data plus the trained model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from .models import predict_proba
+
+
+@dataclass
+class Run:
+    """What ``gdlab.train`` returns and ``gdlab.load_run`` reads back.
+
+    Attributes
+    ----------
+    model : nn.Module
+        The trained model; it takes *standardized* inputs when ``standardizer`` is set.
+    history : list of dict
+        One dict per epoch: epoch, train_loss, val_loss, lr, grad_norm, seconds, and for
+        classifiers accuracy and val_accuracy.
+    metrics : dict
+        The contents of metrics.json (DESIGN.md).
+    config : dict
+        Every resolved setting.
+    steps : list of dict or None
+        The batch loss of each update: {"step", "epoch" (fractional), "loss"}.
+    path : ndarray of shape (n_updates + 1, n_params) or None
+        The parameters after each update (first row: the start), with ``record_path``.
+    """
+
+    model: nn.Module
+    history: list[dict]
+    metrics: dict
+    config: dict
+    task: str
+    feature_names: list[str]
+    target_name: str = "y"
+    classes: list | None = None
+    standardizer: object | None = None
+    steps: list[dict] | None = None
+    path: np.ndarray | None = None
+    initial_loss: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def stopped_reason(self) -> str:
+        return self.metrics["stopped_reason"]
+
+    def history_frame(self):
+        """The history as a pandas DataFrame, one row per epoch."""
+        import pandas as pd
+
+        return pd.DataFrame(self.history)
+
+    def _tensor(self, X) -> torch.Tensor:
+        X = np.asarray(X, dtype=np.float64)
+        if self.standardizer is not None:
+            X = self.standardizer.transform(X)
+        p = next(self.model.parameters())
+        return torch.as_tensor(X, dtype=p.dtype, device=p.device)
+
+    @torch.no_grad()
+    def decision(self, X) -> np.ndarray:
+        """Raw model outputs (predictions or logits) for raw feature rows X, shape (n, k)."""
+        return self.model(self._tensor(X)).double().cpu().numpy()
+
+    @torch.no_grad()
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities for raw feature rows X, shape (n, n_classes)."""
+        if self.task == "regression":
+            raise ValueError("predict_proba is for classifiers; this run is a regression")
+        return predict_proba(self.model, self._tensor(X)).double().cpu().numpy()
+
+    def predict(self, X) -> np.ndarray:
+        """Predictions for raw feature rows X: values (regression) or class labels."""
+        if self.task == "regression":
+            out = self.decision(X)
+            return out[:, 0] if out.shape[1] == 1 else out
+        idx = self.predict_proba(X).argmax(axis=1)
+        return np.asarray(self.classes, dtype=object)[idx]

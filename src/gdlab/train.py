@@ -1,0 +1,427 @@
+"""The training loop: batching, learning-rate schedules, stopping, history, callbacks.
+
+``train(model, data, **settings)`` reads top to bottom in phases:
+prepare (split, standardize, tensors, model, engine) → for each epoch: set lr → draw the
+batches → engine step per batch → evaluate → log → stop? → finish (restore best, test
+metrics). Engines only do the gradient step; everything else is here.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .config import TrainConfig
+from .data import Dataset, Standardizer, load, split_dataset
+from .engines import make_engine
+from .errors import DivergedError, GdlabError
+from .losses import LOSSES, compute_loss, default_loss
+from .metrics import evaluate_arrays, model_params
+from .models import build_model
+from .run import Run
+
+DIVERGE_FACTOR = 1e4  # a loss this many times the initial loss counts as diverged
+MAX_RECORDED_STEPS = 200_000  # per-update losses kept for plots (memory bound)
+
+
+class Callback:
+    """No-op hooks; subclass and override what you need (STYLE.md §11)."""
+
+    def on_train_begin(self, state: TrainState) -> None: ...
+    def on_step_end(self, state: TrainState, step: int, loss: float) -> None: ...
+    def on_epoch_end(self, state: TrainState, entry: dict) -> None: ...
+    def on_train_end(self, state: TrainState) -> None: ...
+
+
+@dataclass
+class TrainState:
+    """Everything needed to continue a run after epoch ``epoch`` (what a checkpoint holds)."""
+
+    epoch: int = 0
+    step: int = 0
+    history: list[dict] = field(default_factory=list)
+    steps: list[dict] = field(default_factory=list)
+    initial_loss: float | None = None
+    best_loss: float = math.inf
+    best_epoch: int = 0
+    best_state: dict | None = None
+    no_improve: int = 0
+    stopped_reason: str | None = None
+    seconds: float = 0.0
+    model: torch.nn.Module | None = None  # the live model and engine while training
+    engine: object | None = None
+    model_state: dict | None = None  # what a loaded checkpoint restores
+    engine_state: dict | None = None
+
+
+@dataclass
+class Prepared:
+    """The data as tensors, ready for the loop."""
+
+    X_train: torch.Tensor
+    y_train: torch.Tensor
+    X_val: torch.Tensor | None
+    y_val: torch.Tensor | None
+    X_test: torch.Tensor | None
+    y_test: torch.Tensor | None
+    standardizer: Standardizer | None
+    note: str | None
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise GdlabError("--device cuda: no CUDA device is available here; use --device cpu")
+    return torch.device(name)
+
+
+def target_tensor(y: np.ndarray, task: str, *, dtype, device) -> torch.Tensor:
+    """Targets in the shape the losses expect: (n, 1) float, or (n,) int64 class indices."""
+    if task == "multiclass":
+        return torch.as_tensor(y, dtype=torch.int64, device=device)
+    return torch.as_tensor(np.asarray(y, dtype=np.float64).reshape(-1, 1), dtype=dtype, device=device)
+
+
+def prepare(data: Dataset, cfg: TrainConfig, *, dtype, device, log) -> Prepared:
+    """Split, standardize on the training rows only, and move to tensors."""
+    s = split_dataset(
+        data, test_fraction=cfg.test_fraction, val_fraction=cfg.val_fraction, seed=cfg.seed
+    )
+    if s.note:
+        log(s.note)
+    std = Standardizer().fit(s.X_train) if cfg.standardize else None
+
+    def xt(X):
+        if X is None:
+            return None
+        X = std.transform(X) if std is not None else X
+        return torch.as_tensor(X, dtype=dtype, device=device)
+
+    def yt(y):
+        return None if y is None else target_tensor(y, data.task, dtype=dtype, device=device)
+
+    return Prepared(
+        xt(s.X_train), yt(s.y_train), xt(s.X_val), yt(s.y_val), xt(s.X_test), yt(s.y_test),
+        std, s.note,
+    )
+
+
+def resolve_model_kind(cfg: TrainConfig, task: str) -> str:
+    if cfg.model is not None:
+        return cfg.model
+    return {"regression": "linear", "binary": "logistic", "multiclass": "softmax"}[task]
+
+
+def check_compatible(kind: str, loss: str, data: Dataset) -> None:
+    """Refuse model/loss/task combinations that cannot work, naming them."""
+    task = data.task
+    if loss not in LOSSES:
+        raise GdlabError(f"--loss must be one of {', '.join(LOSSES)}, got {loss!r}")
+    if kind == "linear" and task != "regression":
+        raise GdlabError(
+            f"--model linear needs a numeric target; {data.name} is {task} classification "
+            "(use --model logistic or softmax)"
+        )
+    if kind == "logistic" and task != "binary":
+        raise GdlabError(
+            f"--model logistic needs two classes; {data.name} has "
+            + (f"{data.n_classes} (use --model softmax)" if task == "multiclass" else "a numeric target")
+        )
+    if kind == "softmax" and task == "regression":
+        raise GdlabError(f"--model softmax needs a class target; {data.name} has a numeric target")
+    if task == "multiclass" and loss != "cross-entropy":
+        raise GdlabError(f"--loss {loss} does not fit {data.n_classes} classes; use cross-entropy")
+    if task == "binary" and loss == "cross-entropy":
+        raise GdlabError("--loss cross-entropy needs a softmax output; for two classes use bce")
+    if task == "regression" and loss in ("bce", "cross-entropy"):
+        raise GdlabError(f"--loss {loss} needs a class target; {data.name} has a numeric target")
+
+
+def make_model(kind: str, data: Dataset, cfg: TrainConfig):
+    out = data.n_classes if data.task == "multiclass" else 1
+    return build_model(
+        kind, data.n_features, out, hidden=cfg.hidden, activation=cfg.activation,
+        init_std=cfg.init_std,
+    )
+
+
+def lr_at(cfg: TrainConfig, epoch: int) -> float:
+    """The learning rate for ``epoch`` (1-based) under the configured schedule."""
+    if cfg.schedule == "step":
+        return cfg.lr * cfg.lr_gamma ** ((epoch - 1) // cfg.lr_step)
+    if cfg.schedule == "invscaling":
+        return cfg.lr / epoch**cfg.power_t
+    return cfg.lr
+
+
+def epoch_order(n: int, *, seed: int, epoch: int, device) -> torch.Tensor:
+    """The sample order of one epoch: a permutation that depends only on (seed, epoch),
+    so a resumed run draws exactly the batches an uninterrupted one would."""
+    g = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
+    return torch.randperm(n, generator=g).to(device)
+
+
+@torch.no_grad()
+def evaluate_loss(model, loss: str, X, y, task: str) -> tuple[float, float | None]:
+    """(mean loss, accuracy or None) of the model on (X, y)."""
+    out = model(X)
+    value = float(compute_loss(loss, out, y))
+    if task == "regression":
+        return value, None
+    pred = out.argmax(1) if task == "multiclass" else (out[:, 0] > 0).to(y.dtype)
+    target = y if task == "multiclass" else y[:, 0]
+    return value, float((pred == target).double().mean())
+
+
+def flat_params(model) -> np.ndarray:
+    return torch.cat([p.detach().reshape(-1) for p in model.parameters()]).double().cpu().numpy()
+
+
+def train(
+    model=None,
+    data: Dataset | str = "synthetic-linear",
+    *,
+    callbacks: list[Callback] | None = None,
+    resume: TrainState | None = None,
+    log: Callable[[str], None] | None = None,
+    progress: bool | None = None,
+    **settings,
+) -> Run:
+    """Train ``model`` on ``data`` by gradient descent and return a :class:`Run`.
+
+    Parameters
+    ----------
+    model : nn.Module or None
+        A gdlab model; None builds the default for the data's task (linear regression,
+        logistic regression or softmax regression, or ``settings["model"]``). A given
+        model is trained from its current parameters.
+    data : Dataset or str
+        A Dataset, a built-in dataset name or a file path.
+    callbacks : list of Callback, optional
+    resume : TrainState, optional
+        Continue from a checkpoint (see ``gdlab.checkpoint``).
+    log : callable, optional
+        Where progress lines go (default: print, silenced by ``quiet=True``).
+    **settings
+        Every setting of ``gdlab train`` (see :class:`gdlab.config.TrainConfig`).
+
+    Examples
+    --------
+    >>> import gdlab
+    >>> run = gdlab.train(data="synthetic-linear", optimizer="minibatch", batch_size=10,
+    ...                   lr=0.03, epochs=3, loss="half-mse", seed=0, quiet=True)
+    >>> [round(w, 1) for w in run.metrics["params"]["weight"]]
+    [2.0, -3.4]
+    """
+    if isinstance(model, str):  # train(model="mlp", ...) names the kind to build
+        settings["model"], model = model, None
+    cfg = settings.pop("config", None) or TrainConfig.from_kwargs(**settings)
+    if log is None:
+        log = (lambda _msg: None) if cfg.quiet else print
+    callbacks = list(callbacks or [])
+    started = time.perf_counter()
+
+    # --- prepare: data, tensors, model, engine ---------------------------------------
+    if isinstance(data, str):
+        data = load(data, target=cfg.target)
+    device = resolve_device(cfg.device)
+    dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
+    kind = resolve_model_kind(cfg, data.task) if model is None else model.kind
+    loss_name = cfg.loss or default_loss(data.task)
+    check_compatible(kind, loss_name, data)
+    torch.manual_seed(cfg.seed)
+    prep = prepare(data, cfg, dtype=dtype, device=device, log=log)
+    if model is None:
+        model = make_model(kind, data, cfg)
+    model = model.to(device=device, dtype=dtype)
+    engine_name = "nn" if cfg.engine == "auto" else cfg.engine
+    engine = make_engine(
+        engine_name, model, loss=loss_name, rule=cfg.rule(), l2=cfg.l2,
+        momentum=cfg.momentum, betas=cfg.betas, eps=cfg.eps,
+    )
+    n_train, n_features = prep.X_train.shape
+    engine.check_data(n_train, n_features)
+    batch = cfg.resolved_batch_size(n_train)
+    n_batches = math.ceil(n_train / batch)
+
+    state = resume or TrainState()
+    if resume is not None:
+        model.load_state_dict(resume.model_state)
+        engine.load_state_dict(resume.engine_state)
+        if resume.best_state is not None:
+            resume.best_state = {k: v.to(device=device, dtype=dtype) for k, v in resume.best_state.items()}
+    state.model, state.engine = model, engine
+    if state.initial_loss is None:
+        state.initial_loss, _ = evaluate_loss(model, loss_name, prep.X_train, prep.y_train, data.task)
+    path = [flat_params(model)] if cfg.record_path else None
+    for cb in callbacks:
+        cb.on_train_begin(state)
+
+    bar = _progress_bar(cfg, progress, start=state.epoch)
+    # --- the epochs ------------------------------------------------------------------
+    while state.epoch < cfg.epochs and state.stopped_reason is None:
+        epoch = state.epoch + 1
+        t0 = time.perf_counter()
+        lr = lr_at(cfg, epoch)  # set lr
+        order = epoch_order(n_train, seed=cfg.seed, epoch=epoch, device=device) if batch < n_train else None
+        norm = 0.0
+        for i in range(n_batches):  # one update per batch
+            if order is None:
+                Xb, yb = prep.X_train, prep.y_train
+            else:
+                idx = order[i * batch : (i + 1) * batch]
+                Xb, yb = prep.X_train.index_select(0, idx), prep.y_train.index_select(0, idx)
+            loss, norm = engine.step(Xb, yb, lr=lr)  # forward, backward, update
+            state.step += 1
+            if len(state.steps) < MAX_RECORDED_STEPS:
+                state.steps.append({"step": state.step, "epoch": epoch - 1 + (i + 1) / n_batches, "loss": loss})
+            if path is not None:
+                path.append(flat_params(model))
+            for cb in callbacks:
+                cb.on_step_end(state, state.step, loss)
+            if not math.isfinite(loss):
+                break
+        # --- evaluate and log --------------------------------------------------------
+        train_loss, acc = evaluate_loss(model, loss_name, prep.X_train, prep.y_train, data.task)
+        val_loss = val_acc = None
+        if prep.X_val is not None:
+            val_loss, val_acc = evaluate_loss(model, loss_name, prep.X_val, prep.y_val, data.task)
+        seconds = time.perf_counter() - t0
+        state.seconds += seconds
+        entry = {
+            "epoch": epoch, "train_loss": train_loss, "val_loss": val_loss, "lr": lr,
+            "grad_norm": norm, "seconds": seconds,
+        }
+        if data.task != "regression":
+            entry["accuracy"], entry["val_accuracy"] = acc, val_acc
+        state.history.append(entry)
+        state.epoch = epoch
+        _log_epoch(log, bar, cfg, entry)
+        # --- stop? ----------------------------------------------------------------------
+        state.stopped_reason = _stop_reason(cfg, state, entry, model)
+        for cb in callbacks:
+            cb.on_epoch_end(state, entry)
+    if bar is not None:
+        bar.close()
+
+    # --- finish ----------------------------------------------------------------------
+    if state.stopped_reason is None:
+        state.stopped_reason = "max_epochs"
+    if state.stopped_reason == "early_stopping" and state.best_state is not None:
+        model.load_state_dict(state.best_state)
+        log(f"early stopping: restored the weights of epoch {state.best_epoch} "
+            f"(best validation loss {state.best_loss:.6g})")
+    metrics = _final_metrics(kind, loss_name, data, prep, state, model, time.perf_counter() - started)
+    run = Run(
+        model=model, history=state.history, metrics=metrics,
+        config={**cfg.to_dict(), "model": kind, "loss": loss_name, "engine": engine_name,
+                "batch_size": batch, "device": str(device), "data": data.name},
+        task=data.task, feature_names=list(data.feature_names), target_name=data.target_name,
+        classes=data.classes, standardizer=prep.standardizer, steps=state.steps,
+        path=np.stack(path) if path is not None else None, initial_loss=state.initial_loss,
+        notes=[prep.note] if prep.note else [],
+    )
+    for cb in callbacks:
+        cb.on_train_end(state)
+    if state.stopped_reason == "diverged":
+        e = state.epoch
+        raise DivergedError(
+            f"training diverged at epoch {e} (loss {state.history[-1]['train_loss']:.4g}, "
+            f"started at {state.initial_loss:.4g}); try a smaller learning rate than --lr {cfg.lr}",
+            epoch=e, run=run,
+        )
+    return run
+
+
+def _stop_reason(cfg: TrainConfig, state: TrainState, entry: dict, model) -> str | None:
+    loss = entry["train_loss"]
+    if not math.isfinite(loss) or loss > DIVERGE_FACTOR * max(state.initial_loss, 1e-12):
+        return "diverged"
+    if cfg.grad_tol is not None and entry["grad_norm"] < cfg.grad_tol:
+        return "grad_tol"
+    if cfg.early_stopping and entry["val_loss"] is not None:
+        monitored, reason = entry["val_loss"], "early_stopping"
+    elif cfg.tol is not None:
+        monitored, reason = loss, "tol"
+    else:
+        return None
+    tol = cfg.tol or 0.0
+    if monitored < state.best_loss - tol:
+        state.best_loss, state.best_epoch, state.no_improve = monitored, entry["epoch"], 0
+        if cfg.early_stopping:
+            state.best_state = copy.deepcopy(model.state_dict())
+    else:
+        state.no_improve += 1
+    return reason if state.no_improve >= cfg.patience else None
+
+
+def _final_metrics(kind, loss_name, data, prep, state, model, seconds) -> dict:
+    last = state.history[-1] if state.history else {}
+    train_loss, _ = evaluate_loss(model, loss_name, prep.X_train, prep.y_train, data.task)
+    val_loss = None
+    if prep.X_val is not None:
+        val_loss, _ = evaluate_loss(model, loss_name, prep.X_val, prep.y_val, data.task)
+    test = None
+    if prep.X_test is not None:
+        with torch.no_grad():
+            out = model(prep.X_test).double().cpu().numpy()
+        test = evaluate_arrays(out, prep.y_test.cpu().numpy(), data.task)
+    metrics = {
+        "model": kind,
+        "task": data.task,
+        "loss": loss_name,
+        "n_train": int(prep.X_train.shape[0]),
+        "n_features": int(prep.X_train.shape[1]),
+        "epochs_run": state.epoch,
+        "stopped_reason": state.stopped_reason,
+        "train_loss": train_loss if math.isfinite(train_loss) else None,
+        "val_loss": val_loss,
+        "test": test,
+        "seconds": seconds,
+    }
+    if "accuracy" in last:
+        metrics["train_accuracy"] = last["accuracy"]
+    params = model_params(model, prep.standardizer)
+    if params is not None:
+        metrics["params"] = params
+    return metrics
+
+
+def _progress_bar(cfg: TrainConfig, progress: bool | None, *, start: int):
+    if progress is None:
+        progress = not cfg.quiet and sys.stdout.isatty() and cfg.epochs >= 20
+    if not progress:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=cfg.epochs, initial=start, unit="epoch", leave=False)
+
+
+def _log_epoch(log, bar, cfg: TrainConfig, entry: dict) -> None:
+    if bar is not None:
+        bar.update(1)
+        bar.set_postfix(loss=f"{entry['train_loss']:.4g}")
+    every = max(1, cfg.epochs // 10)
+    e = entry["epoch"]
+    if e % every and e != cfg.epochs and e != 1:
+        return
+    parts = [f"epoch {e:>{len(str(cfg.epochs))}}/{cfg.epochs}", f"train_loss {entry['train_loss']:.6g}"]
+    if entry["val_loss"] is not None:
+        parts.append(f"val_loss {entry['val_loss']:.6g}")
+    if entry.get("accuracy") is not None:
+        parts.append(f"accuracy {entry['accuracy']:.3f}")
+    if entry.get("val_accuracy") is not None:
+        parts.append(f"val_accuracy {entry['val_accuracy']:.3f}")
+    line = "  ".join(parts)
+    if bar is not None:
+        bar.write(line)
+    else:
+        log(line)
