@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from .batching import Batcher, epoch_order  # noqa: F401 (re-exported)
 from .config import TrainConfig
 from .data import Dataset, Standardizer, load, split_dataset
 from .engines import make_engine
@@ -57,6 +58,7 @@ class TrainState:
     seconds: float = 0.0
     model: torch.nn.Module | None = None  # the live model and engine while training
     engine: object | None = None
+    path: list | None = None  # flattened parameters after each update (record_path)
     model_state: dict | None = None  # what a loaded checkpoint restores
     engine_state: dict | None = None
 
@@ -162,13 +164,6 @@ def lr_at(cfg: TrainConfig, epoch: int) -> float:
     return cfg.lr
 
 
-def epoch_order(n: int, *, seed: int, epoch: int, device) -> torch.Tensor:
-    """The sample order of one epoch: a permutation that depends only on (seed, epoch),
-    so a resumed run draws exactly the batches an uninterrupted one would."""
-    g = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
-    return torch.randperm(n, generator=g).to(device)
-
-
 @torch.no_grad()
 def evaluate_loss(model, loss: str, X, y, task: str) -> tuple[float, float | None]:
     """(mean loss, accuracy or None) of the model on (X, y)."""
@@ -249,72 +244,16 @@ def train(
     )
     n_train, n_features = prep.X_train.shape
     engine.check_data(n_train, n_features)
-    batch = cfg.resolved_batch_size(n_train)
-    n_batches = math.ceil(n_train / batch)
-
-    state = resume or TrainState()
+    batcher = Batcher(prep.X_train, prep.y_train, batch_size=cfg.resolved_batch_size(n_train), seed=cfg.seed)
     if resume is not None:
         model.load_state_dict(resume.model_state)
         engine.load_state_dict(resume.engine_state)
         if resume.best_state is not None:
             resume.best_state = {k: v.to(device=device, dtype=dtype) for k, v in resume.best_state.items()}
-    state.model, state.engine = model, engine
-    if state.initial_loss is None:
-        state.initial_loss, _ = evaluate_loss(model, loss_name, prep.X_train, prep.y_train, data.task)
-    path = [flat_params(model)] if cfg.record_path else None
-    for cb in callbacks:
-        cb.on_train_begin(state)
-
-    bar = _progress_bar(cfg, progress, start=state.epoch)
-    # --- the epochs ------------------------------------------------------------------
-    while state.epoch < cfg.epochs and state.stopped_reason is None:
-        epoch = state.epoch + 1
-        t0 = time.perf_counter()
-        lr = lr_at(cfg, epoch)  # set lr
-        order = epoch_order(n_train, seed=cfg.seed, epoch=epoch, device=device) if batch < n_train else None
-        norm = 0.0
-        for i in range(n_batches):  # one update per batch
-            if order is None:
-                Xb, yb = prep.X_train, prep.y_train
-            else:
-                idx = order[i * batch : (i + 1) * batch]
-                Xb, yb = prep.X_train.index_select(0, idx), prep.y_train.index_select(0, idx)
-            loss, norm = engine.step(Xb, yb, lr=lr)  # forward, backward, update
-            state.step += 1
-            if len(state.steps) < MAX_RECORDED_STEPS:
-                state.steps.append({"step": state.step, "epoch": epoch - 1 + (i + 1) / n_batches, "loss": loss})
-            if path is not None:
-                path.append(flat_params(model))
-            for cb in callbacks:
-                cb.on_step_end(state, state.step, loss)
-            if not math.isfinite(loss):
-                break
-        # --- evaluate and log --------------------------------------------------------
-        train_loss, acc = evaluate_loss(model, loss_name, prep.X_train, prep.y_train, data.task)
-        val_loss = val_acc = None
-        if prep.X_val is not None:
-            val_loss, val_acc = evaluate_loss(model, loss_name, prep.X_val, prep.y_val, data.task)
-        seconds = time.perf_counter() - t0
-        state.seconds += seconds
-        entry = {
-            "epoch": epoch, "train_loss": train_loss, "val_loss": val_loss, "lr": lr,
-            "grad_norm": norm, "seconds": seconds,
-        }
-        if data.task != "regression":
-            entry["accuracy"], entry["val_accuracy"] = acc, val_acc
-        state.history.append(entry)
-        state.epoch = epoch
-        _log_epoch(log, bar, cfg, entry)
-        # --- stop? ----------------------------------------------------------------------
-        state.stopped_reason = _stop_reason(cfg, state, entry, model)
-        for cb in callbacks:
-            cb.on_epoch_end(state, entry)
-    if bar is not None:
-        bar.close()
+    state = fit(model, engine, batcher, prep, task=data.task, cfg=cfg, state=resume,
+                callbacks=callbacks, log=log, progress=progress)
 
     # --- finish ----------------------------------------------------------------------
-    if state.stopped_reason is None:
-        state.stopped_reason = "max_epochs"
     if state.stopped_reason == "early_stopping" and state.best_state is not None:
         model.load_state_dict(state.best_state)
         log(f"early stopping: restored the weights of epoch {state.best_epoch} "
@@ -323,10 +262,11 @@ def train(
     run = Run(
         model=model, history=state.history, metrics=metrics,
         config={**cfg.to_dict(), "model": kind, "loss": loss_name, "engine": engine_name,
-                "batch_size": batch, "device": str(device), "data": data.name},
+                "batch_size": batcher.batch_size, "device": str(device), "data": data.name},
         task=data.task, feature_names=list(data.feature_names), target_name=data.target_name,
         classes=data.classes, standardizer=prep.standardizer, steps=state.steps,
-        path=np.stack(path) if path is not None else None, initial_loss=state.initial_loss,
+        path=np.stack(state.path) if state.path is not None else None,
+        initial_loss=state.initial_loss,
         notes=[prep.note] if prep.note else [],
     )
     for cb in callbacks:
@@ -339,6 +279,78 @@ def train(
             epoch=e, run=run,
         )
     return run
+
+
+def fit(
+    model,
+    engine,
+    batcher: Batcher,
+    prep: Prepared,
+    *,
+    task: str,
+    cfg: TrainConfig,
+    state: TrainState | None = None,
+    callbacks: list[Callback] = (),
+    log: Callable[[str], None] = print,
+    progress: bool | None = False,
+) -> TrainState:
+    """The epoch loop on prepared tensors: set lr → batches → step → evaluate → log → stop?
+
+    Used by :func:`train` and by anything that brings its own tensors (the scikit-learn
+    estimators). Returns the final :class:`TrainState`; the caller restores nothing.
+    """
+    state = state or TrainState()
+    state.model, state.engine = model, engine
+    loss_name = engine.loss
+    if state.initial_loss is None:
+        state.initial_loss, _ = evaluate_loss(model, loss_name, prep.X_train, prep.y_train, task)
+    if cfg.record_path and state.path is None:
+        state.path = [flat_params(model)]
+    for cb in callbacks:
+        cb.on_train_begin(state)
+    bar = _progress_bar(cfg, progress, start=state.epoch)
+    n_batches = batcher.n_batches
+    while state.epoch < cfg.epochs and state.stopped_reason is None:
+        epoch = state.epoch + 1
+        t0 = time.perf_counter()
+        lr = lr_at(cfg, epoch)  # set lr
+        norm = 0.0
+        for i, (Xb, yb) in enumerate(batcher.epoch(epoch)):  # one update per batch
+            loss, norm = engine.step(Xb, yb, lr=lr)  # forward, backward, update
+            state.step += 1
+            if len(state.steps) < MAX_RECORDED_STEPS:
+                state.steps.append({"step": state.step, "epoch": epoch - 1 + (i + 1) / n_batches, "loss": loss})
+            if state.path is not None:
+                state.path.append(flat_params(model))
+            for cb in callbacks:
+                cb.on_step_end(state, state.step, loss)
+            if not math.isfinite(loss):
+                break
+        # --- evaluate and log --------------------------------------------------------
+        train_loss, acc = evaluate_loss(model, loss_name, prep.X_train, prep.y_train, task)
+        val_loss = val_acc = None
+        if prep.X_val is not None:
+            val_loss, val_acc = evaluate_loss(model, loss_name, prep.X_val, prep.y_val, task)
+        seconds = time.perf_counter() - t0
+        state.seconds += seconds
+        entry = {
+            "epoch": epoch, "train_loss": train_loss, "val_loss": val_loss, "lr": lr,
+            "grad_norm": norm, "seconds": seconds,
+        }
+        if task != "regression":
+            entry["accuracy"], entry["val_accuracy"] = acc, val_acc
+        state.history.append(entry)
+        state.epoch = epoch
+        _log_epoch(log, bar, cfg, entry)
+        # --- stop? ----------------------------------------------------------------------
+        state.stopped_reason = _stop_reason(cfg, state, entry, model)
+        for cb in callbacks:
+            cb.on_epoch_end(state, entry)
+    if bar is not None:
+        bar.close()
+    if state.stopped_reason is None:
+        state.stopped_reason = "max_epochs"
+    return state
 
 
 def _stop_reason(cfg: TrainConfig, state: TrainState, entry: dict, model) -> str | None:
