@@ -1,7 +1,61 @@
-"""The figures ``gdlab train`` draws into a run folder (wired to gdlab.viz)."""
+"""The figures ``gdlab train`` draws into a run folder, and its HTML report.
+
+- ``loss.png``: train/validation loss per epoch (accuracy for classifiers), with the
+  per-update loss faint behind it for SGD and mini-batches;
+- regression: ``fit.png`` (data and fitted line for one feature; predicted vs true and
+  residuals otherwise);
+- classification: ``boundary.png`` (probability over the plane, or the plane of the two
+  leading principal components) and ``confusion.png`` on the test split (or the
+  training rows when there is no test split);
+- ``report.html``: everything above plus config, metrics and history, self-contained.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 
-def write_run_figures(run, data, folder) -> list:
-    return []
+import numpy as np
+
+from .data import split_dataset
+from .report import write_report
+from .viz import confusion_matrix_plot, decision_boundary, fit_plot, loss_curve, save_figure
+
+MAX_POINTS = 5_000  # rows drawn in scatter figures (a seeded sample beyond that)
+
+
+def _sample(X, y, *, seed: int = 0):
+    if len(X) <= MAX_POINTS:
+        return X, y
+    idx = np.random.default_rng(seed).choice(len(X), MAX_POINTS, replace=False)
+    return X[idx], y[idx]
+
+
+def write_run_figures(run, data, folder: str | Path) -> list[Path]:
+    """Draw the run's figures into ``folder`` and write ``report.html``; returns the paths."""
+    folder = Path(folder)
+    cfg = run.config
+    written = []
+    what = f"{cfg['model']} on {data.name}"
+    fig = loss_curve(run.history, run.steps, loss_name=cfg["loss"],
+                     title=f"Loss per epoch — {what} ({cfg['optimizer']}, lr {cfg['lr']})")
+    written.append(save_figure(fig, folder / "loss.png"))
+    X, y = _sample(data.X, data.y)
+    if run.task == "regression":
+        if run.model.out_features == 1:
+            fig = fit_plot(run.predict, X, y, feature_names=run.feature_names,
+                           target_name=run.target_name, title=f"Fit — {what}")
+            written.append(save_figure(fig, folder / "fit.png"))
+    else:
+        fig = decision_boundary(run.predict_proba, X, y, feature_names=run.feature_names,
+                                classes=run.classes, target_name=run.target_name,
+                                title=f"Decision boundary — {what}")
+        written.append(save_figure(fig, folder / "boundary.png"))
+        s = split_dataset(data, test_fraction=cfg["test_fraction"],
+                          val_fraction=cfg["val_fraction"], seed=cfg["seed"])
+        Xc, yc, where = ((s.X_test, s.y_test, "test split") if s.X_test is not None
+                         else (s.X_train, s.y_train, "training rows"))
+        fig = confusion_matrix_plot(yc, run.predict_proba(Xc), classes=run.classes,
+                                    title=f"Confusion matrix — {what}, {where} ({len(yc)} rows)")
+        written.append(save_figure(fig, folder / "confusion.png"))
+    written.append(write_report(folder))
+    return written

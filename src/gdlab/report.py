@@ -24,7 +24,9 @@ FIGURES = {
     "loss_curve": ("Loss per epoch",
                    "The training loss should fall. A validation loss that rises while the "
                    "training loss keeps falling means overfitting."),
-    "loss": ("Loss per epoch", ""),
+    "loss": ("Loss per epoch",
+             "The training loss should fall. A validation loss that rises while the "
+             "training loss keeps falling means overfitting."),
     "lr_sweep": ("Learning-rate sweep",
                  "One curve per learning rate: too small learns slowly, too large diverges."),
     "sweep": ("Learning-rate sweep", ""),
@@ -37,7 +39,8 @@ FIGURES = {
     "fit": ("Fit", "The model's predictions against the data."),
     "decision_boundary": ("Decision boundary",
                           "The predicted probability over the plane, with the data on top."),
-    "boundary": ("Decision boundary", ""),
+    "boundary": ("Decision boundary",
+                 "The predicted probability over the plane, with the data on top."),
     "confusion": ("Confusion matrix",
                   "Counts of true versus predicted class; the diagonal is correct."),
 }

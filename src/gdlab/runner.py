@@ -140,8 +140,7 @@ def summary(run, data, out: Path) -> str:
         f"done: {MODEL_NAMES[m['model']]} on {data.name}, {m['epochs_run']} epochs "
         f"({m['stopped_reason']}), {c['optimizer']} batch {batch}, lr {c['lr']}, "
         f"engine {c['engine']}, {c['device']} {c['dtype']}, {m['seconds']:.2f} s",
-        f"  rows: {m['n_train']} train"
-        + (f", test split {'none' if m['test'] is None else 'scored below'}"),
+        f"  rows: {m['n_train']} train, {m['n_val']} validation, {m['n_test']} test",
     ]
     losses = f"  {m['loss']} loss: train {_fmt(m['train_loss'])}" if m["train_loss"] is not None else "  train loss: -"
     if m["val_loss"] is not None:

@@ -391,6 +391,8 @@ def _final_metrics(kind, loss_name, data, prep, state, model, seconds) -> dict:
         "task": data.task,
         "loss": loss_name,
         "n_train": int(prep.X_train.shape[0]),
+        "n_val": 0 if prep.X_val is None else int(prep.X_val.shape[0]),
+        "n_test": 0 if prep.X_test is None else int(prep.X_test.shape[0]),
         "n_features": int(prep.X_train.shape[1]),
         "epochs_run": state.epoch,
         "stopped_reason": state.stopped_reason,

@@ -1,0 +1,147 @@
+"""``gdlab surface``: the loss surface with each optimizer's path from the same start.
+
+For a model with two parameters (one feature, linear or logistic regression: w and b) the
+figure is the exact loss over (w, b); for larger models, a 2-D slice through the final
+parameters (one figure per optimizer) with the path projected onto it. Optimizers are
+``name[:batch]``: ``gd``, ``sgd``, ``minibatch:5``, ``momentum``, ``nesterov``, ``adam``
+(momentum, nesterov and adam use the full batch unless a batch size is given).
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from pathlib import Path
+
+import click
+import torch
+
+from ..errors import GdlabError
+from ._options import config_from_options, training_options
+
+OPTIMIZER_NAMES = ("gd", "sgd", "minibatch", "momentum", "nesterov", "adam")
+
+
+def parse_optimizers(text: str) -> list[tuple[str, str, int | str | None]]:
+    """'gd,minibatch:5' → [(label, optimizer, batch_size), ...]."""
+    specs = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        name, _, batch = part.partition(":")
+        if name not in OPTIMIZER_NAMES:
+            raise GdlabError(f"--optimizers: unknown optimizer {name!r} in {text!r}; "
+                             f"choose from {', '.join(OPTIMIZER_NAMES)}")
+        if batch:
+            if name in ("gd", "sgd"):
+                raise GdlabError(f"--optimizers: {part!r}: {name} takes no batch size")
+            try:
+                size: int | str | None = int(batch)
+            except ValueError:
+                raise GdlabError(f"--optimizers: batch size in {part!r} must be an integer") from None
+            if size < 1:
+                raise GdlabError(f"--optimizers: batch size in {part!r} must be ≥ 1")
+        else:
+            size = None if name in ("gd", "sgd", "minibatch") else "full"
+        specs.append((part, name, size))
+    if not specs:
+        raise GdlabError("--optimizers needs at least one optimizer")
+    return specs
+
+
+def parse_start(text: str | None) -> tuple[float, float] | None:
+    if text is None:
+        return None
+    try:
+        w, b = (float(v) for v in text.split(","))
+    except ValueError:
+        raise GdlabError(f"--start must be W,B (two numbers), got {text!r}") from None
+    return w, b
+
+
+def optimizer_paths(dataset, cfg, specs, *, start=None, log=print) -> dict:
+    """Train once per optimizer from the same initial parameters; label → (run, diverged)."""
+    from ..errors import DivergedError
+    from ..train import check_compatible, make_model, resolve_model_kind, train
+
+    kind = resolve_model_kind(cfg, dataset.task)
+    torch.manual_seed(cfg.seed)
+    init = make_model(kind, dataset, cfg)
+    if start is not None:
+        if sum(p.numel() for p in init.parameters()) != 2:
+            raise GdlabError("--start W,B needs a model with two parameters (one feature, "
+                             f"linear or logistic regression); {dataset.name} gives more")
+        with torch.no_grad():
+            init.layers[0].weight.fill_(start[0])
+            init.layers[0].bias.fill_(start[1])
+    check_compatible(kind, cfg.loss or ("mse" if dataset.task == "regression" else "bce"), dataset)
+    results = {}
+    for label, name, size in specs:
+        cfg.optimizer, cfg.batch_size = name, size
+        model = copy.deepcopy(init)
+        try:
+            run = train(model, dataset, config=cfg, log=lambda _m: None)
+            diverged = None
+        except DivergedError as e:
+            run, diverged = e.run, e.epoch
+        results[label] = (run, diverged)
+        last = run.history[-1]["train_loss"]
+        status = "" if diverged is None else f"  DIVERGED at epoch {diverged}"
+        log(f"  {label:<14} {len(run.path) - 1:>6} updates   final loss {last:<12.6g}{status}")
+    return results
+
+
+@click.command()
+@click.argument("data", required=False, default="line-1d")
+@training_options
+@click.option("--optimizers", default="gd,sgd,minibatch:5,momentum", show_default=True,
+              help="Comma-separated name[:batch] list.")
+@click.option("--start", default=None, help="Initial W,B for a two-parameter model, e.g. -15,-10.")
+@click.option("--directions", default="random", show_default=True,
+              help="Larger models: 'random' or two parameter names separated by ';', e.g. 'layers.0.weight[0, 0];layers.0.bias[0]'.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Folder for the figures (default: runs/surface-<timestamp>).")
+@click.pass_context
+def command(ctx, data, optimizers, start, directions, out, **options):
+    """Draw the loss surface of DATA (default line-1d) with each optimizer's path on it."""
+    from ..data import load
+    from ..viz import loss_slice, loss_surface_2param, save_figure
+
+    explicit = {k for k in options
+                if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT}
+    # the surface is the loss on every row, in the data's own units, unless asked otherwise
+    overrides = {"record_path": True, "quiet": True}
+    if "standardize" not in explicit:
+        overrides["standardize"] = False
+    for key in ("val_fraction", "test_fraction"):
+        if key not in explicit:
+            overrides[key] = 0.0
+    if "epochs" not in explicit:
+        overrides["epochs"] = 10
+    cfg = config_from_options(options, **overrides)
+    specs = parse_optimizers(optimizers)
+    dataset = load(data, target=cfg.target)
+    click.echo(f"paths on {dataset.name} ({dataset.n_samples} rows), lr {cfg.lr}, {cfg.epochs} epochs:")
+    results = optimizer_paths(dataset, cfg, specs, start=parse_start(start), log=click.echo)
+    folder = Path(out or f"runs/surface-{time.strftime('%Y%m%d-%H%M%S')}")
+    first_run = next(iter(results.values()))[0]
+    X, y = dataset.X, dataset.y
+    if first_run.standardizer is not None:
+        X = first_run.standardizer.transform(X)
+    loss = first_run.config["loss"]
+    if first_run.path.shape[1] == 2 and first_run.config["model"] in ("linear", "logistic"):
+        paths = {label: run.path for label, (run, _) in results.items()}
+        fig = loss_surface_2param(
+            X, y, loss=loss, model_kind=first_run.config["model"], paths=paths,
+            title=f"Loss surface of {dataset.name} ({loss}) with each optimizer's path, lr {cfg.lr}",
+        )
+        path = save_figure(fig, folder / "surface.png")
+        click.echo(f"\nfigure: {path}")
+        return
+    if directions != "random":
+        directions = tuple(d.strip() for d in directions.split(";"))
+        if len(directions) != 2:
+            raise GdlabError("--directions needs two parameter names separated by ';'")
+    for label, (run, _) in results.items():
+        fig = loss_slice(run.model, X, y, loss=loss, directions=directions, path=run.path,
+                         title=f"Loss slice through the final parameters — {label} on {dataset.name}")
+        safe = label.replace(":", "-")
+        click.echo(f"figure: {save_figure(fig, folder / f'surface-{safe}.png')}")
