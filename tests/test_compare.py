@@ -1,0 +1,107 @@
+"""``gdlab compare``: the same training through each engine, one table.
+
+Seconds are measurements: the tests check that the speed column is a number, never
+its value.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from gdlab.commands.compare import compare_engines, parse_engines
+from gdlab.config import TrainConfig
+from gdlab.data import load
+from gdlab.errors import GdlabError
+
+ACCEPTANCE = ["compare", "toy-1d", "--engines", "scalar,manual,autograd,nn", "--optimizer", "gd",
+              "--lr", "0.01", "--epochs", "100", "--dtype", "float64"]
+
+
+def table_rows(out: str) -> dict[str, list[str]]:
+    """engine -> the cells of its row in the printed table."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("engine "))
+    rows = {}
+    for line in lines[start + 2 :]:
+        if not line.strip():
+            break
+        cells = line.split()
+        rows[cells[0]] = cells[1:]
+    return rows
+
+
+def test_acceptance_four_engines_agree_below_1e_12(gdlab_cli):
+    res = gdlab_cli(*ACCEPTANCE)
+    assert res.code == 0, res
+    assert "max |Δθ| vs nn" in res.out
+    rows = table_rows(res.out)
+    assert list(rows) == ["scalar", "manual", "autograd", "nn"]
+    losses = {float(cells[0]) for cells in rows.values()}
+    assert max(losses) - min(losses) < 1e-12
+    for cells in rows.values():
+        _loss, diff, seconds, ratio, status = cells
+        assert float(diff) < 1e-12
+        assert float(seconds) > 0
+        assert ratio.endswith("x")
+        assert float(ratio[:-1]) >= 1.0  # the slowest engine is 1.0x, the others more
+        assert status == "ok"
+    assert float(rows["nn"][1]) == 0.0
+
+
+def test_compare_engines_rows_and_reference():
+    cfg = TrainConfig.from_kwargs(optimizer="minibatch", batch_size=4, lr=0.05, epochs=5,
+                                  dtype="float64", quiet=True)
+    data = load("synthetic-linear", n=40, seed=1)
+    rows = compare_engines(data, cfg, ["manual", "autograd"])  # nn not listed: first is reference
+    assert [r["engine"] for r in rows] == ["manual", "autograd"]
+    assert {r["reference"] for r in rows} == {"manual"}
+    assert rows[0]["max_param_diff"] == 0.0
+    assert rows[1]["max_param_diff"] < 1e-12
+    assert max(r["speed_ratio"] for r in rows) >= 1.0
+    assert min(r["speed_ratio"] for r in rows) == 1.0
+    assert rows[0]["final_loss"] == pytest.approx(rows[1]["final_loss"], rel=1e-12)
+
+
+def test_refused_and_diverged_engines_get_a_status_row():
+    big = load("synthetic-linear", n=20_000, seed=0)  # 20,000 x 2 values: too many for scalar
+    cfg = TrainConfig.from_kwargs(optimizer="gd", lr=0.1, epochs=1, quiet=True)
+    rows = compare_engines(big, cfg, ["scalar", "manual"])
+    assert rows[0]["status"].startswith("refused: the scalar engine")
+    assert rows[0]["final_loss"] is None
+    assert rows[1]["status"] == "ok"
+    assert rows[1]["reference"] == "manual"
+
+    cfg = TrainConfig.from_kwargs(optimizer="gd", lr=5.0, epochs=50, quiet=True,
+                                  standardize=False)
+    rows = compare_engines(load("toy-1d"), cfg, ["manual", "nn"])
+    assert all(r["status"].startswith("diverged at epoch ") for r in rows)
+
+
+def test_csv_output(gdlab_cli, tmp_path):
+    res = gdlab_cli("compare", "toy-1d", "--engines", "manual,nn", "--optimizer", "gd",
+                    "--epochs", "5", "--out", tmp_path / "table.csv")
+    assert res.code == 0, res
+    frame = pd.read_csv(tmp_path / "table.csv")
+    assert list(frame["engine"]) == ["manual", "nn"]
+    assert {"final_loss", "max_param_diff", "seconds_per_epoch", "speed_ratio"} <= set(frame.columns)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("scalar,foo", "unknown engine 'foo'"),
+    ("nn,nn", "names an engine twice"),
+    (",", "needs at least one engine"),
+])
+def test_bad_engine_lists(gdlab_cli, text, message):
+    with pytest.raises(GdlabError, match=message):
+        parse_engines(text)
+    res = gdlab_cli("compare", "toy-1d", "--engines", text)
+    assert res.code == 2
+    assert message in res.err
+
+
+def test_engine_flag_is_not_offered(gdlab_cli):
+    res = gdlab_cli("compare", "--help")
+    assert res.code == 0
+    assert "--engines" in res.out
+    assert "--engine " not in res.out

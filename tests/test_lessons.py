@@ -1,0 +1,287 @@
+"""The lessons: registry, the numbers each prints, figures, and ``gdlab lesson``.
+
+Each lesson runs once per module (``results`` fixture) and the tests read its returned
+numbers and printed lines. Exact where the notes give exact numbers (Liu Er's three
+predictions, the Coursera nn.Linear values); otherwise the behaviour the notes teach.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from gdlab.config import TrainConfig
+from gdlab.data import load
+from gdlab.errors import GdlabError
+from gdlab.lessons import LESSONS, get_lesson
+
+NAMES = ["liu-er-gd", "d2l-linear", "coursera-1d", "ng-logistic", "seed004-network"]
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    """name -> (returned dict, printed lines); every lesson run once, figures included."""
+    root = tmp_path_factory.mktemp("lessons")
+    out = {}
+    for name in NAMES:
+        lines: list[str] = []
+        result = LESSONS[name].run(out=root / name, log=lines.append)
+        out[name] = (result, lines)
+    return out
+
+
+# --- the registry ------------------------------------------------------------------------
+def test_registry_lists_every_lesson_in_course_order():
+    assert list(LESSONS) == NAMES
+    for name, lesson in LESSONS.items():
+        assert lesson.name == name
+        assert lesson.title
+        assert lesson.summary
+        assert "\n" not in lesson.summary
+        assert len(lesson.explanation) > 200
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if LESSONS[n].playground is not None])
+def test_playground_settings_are_valid_training_settings(name):
+    pg = dict(LESSONS[name].playground)
+    data_kw = {k: pg.pop(k) for k in ("n", "noise") if k in pg}
+    data = load(pg.pop("data"), **data_kw)
+    start = pg.pop("start", None)
+    if start is not None:
+        assert len(start) == 2  # [w, b] of a 1-feature model
+        assert data.n_features == 1
+    cfg = TrainConfig.from_kwargs(**pg)  # raises on an unknown key or a bad value
+    assert cfg.lr > 0
+
+
+def test_unknown_lesson_names_the_known_ones():
+    with pytest.raises(GdlabError, match=r"unknown lesson 'liu-er'.*did you mean 'liu-er-gd'"):
+        get_lesson("liu-er")
+
+
+def test_lessons_without_data_refuse_data():
+    with pytest.raises(GdlabError, match=r"liu-er-gd .* takes no --data"):
+        LESSONS["liu-er-gd"].run(out=None, log=lambda _m: None, data="iris")
+
+
+# --- Liu Er lecture 3: the exact numbers ---------------------------------------------------
+def test_liu_er_reproduces_the_three_numbers_exactly(results):
+    r, lines = results["liu-er-gd"]
+    assert r["gd_w"] == 1.9999444396553017
+    assert r["gd_predict"] == 7.999777758621207
+    assert r["sgd_predict"] == 7.9999999999996945
+    assert r["float32_sgd_predict"] == 7.999998569488525
+    assert r["float32_gd_predict"] != r["notes_number"]
+    assert r["notes_config"] == "SGD, float32 autograd"
+    assert (r["gd_updates"], r["sgd_updates"]) == (100, 300)
+    text = "\n".join(lines)
+    assert "predict (before training) 4 4.0" in text
+    assert "predict (after training) 4 7.999777758621207" in text
+    assert "predict (after training) 4 7.9999999999996945" in text
+    assert "predict (after training) 4 7.999998569488525" in text
+    assert "epoch: 99 w= 1.9999444396553017" in text
+    assert sum(line.startswith("\tgrad:") for line in lines) == 300  # one per SGD update
+    assert "\tgrad: 1.0 2.0 -2.0" in lines  # the first sample's gradient at w = 1
+    assert any("<- the notes' number" in line and "SGD, float32" in line for line in lines)
+
+
+# --- d2l 3.2/3.3 -------------------------------------------------------------------------
+def test_d2l_scratch_and_concise_recover_the_true_parameters(results):
+    r, lines = results["d2l-linear"]
+    for key in ("scratch", "concise"):
+        assert max(abs(e) for e in r[f"{key}_w_error"]) < 5e-3
+        assert abs(r[f"{key}_b_error"]) < 5e-3
+        assert len(r[f"{key}_losses"]) == 3
+    # the noise is N(0, 0.01²): the best mse is 1e-4, the best half-mse 5e-5
+    assert 3e-5 < r["scratch_losses"][-1] < 1e-4
+    assert 6e-5 < r["concise_losses"][-1] < 2e-4
+    assert r["scratch_losses"][0] > r["scratch_losses"][1] > r["scratch_losses"][2]
+    # MSELoss at lr 0.03 takes the steps of ½ squared loss at lr 0.06
+    assert r["scratch_lr_x2_vs_concise"] < 1e-5
+    assert r["updates_per_epoch"] == 100
+    assert "epoch 3, loss" in "\n".join(lines)
+    assert "epoch 3, loss:" in "\n".join(lines)
+
+
+def test_d2l_vectorization_timing_is_reported(results):
+    r, lines = results["d2l-linear"]
+    assert isinstance(r["ratio"], float)  # a measurement: not asserted
+    assert math.isfinite(r["ratio"])
+    assert r["loop_seconds"] > 0
+    assert r["vector_seconds"] > 0
+    assert any(line.startswith("the vector operation is") and "x faster" in line for line in lines)
+
+
+# --- Coursera module 2 -------------------------------------------------------------------
+def test_coursera_prediction_custom_module_and_state_dict(results):
+    r, _ = results["coursera-1d"]
+    assert round(r["linear_weight"], 4) == 0.5153  # torch.manual_seed(1); nn.Linear(1, 1)
+    assert round(r["linear_bias"], 4) == -0.4414
+    assert [round(v, 4) for v in r["predictions"]] == [0.0739, 0.5891, 1.1044]
+    assert r["custom_same"] is True
+    assert r["state_dict_keys"] == ["linear.weight", "linear.bias"]
+    assert r["after_set"] == [0.0, 1.0, 2.0]
+    assert 0.07 < r["noise_spread"][0.1] < 0.12
+    assert 0.7 < r["noise_spread"][1.0] < 1.2
+
+
+def test_coursera_optimizers_count_updates_and_reach_the_line(results):
+    r, lines = results["coursera-1d"]
+    opt = r["optimizers"]
+    assert r["start"] == [-15.0, -10.0]
+    assert {k: v["updates"] for k, v in opt.items()} == {
+        "batch GD": 10, "SGD": 600, "mini-batch 5": 120, "mini-batch 10": 60, "mini-batch 20": 30,
+    }
+    for name in ("SGD", "mini-batch 5", "mini-batch 10", "mini-batch 20"):
+        assert abs(opt[name]["w"] - 1) < 0.05
+        assert abs(opt[name]["b"] + 1) < 0.05
+        assert opt[name]["final_loss"] < 0.05
+    assert opt["batch GD"]["final_loss"] > 0.5  # 10 updates are not enough
+    assert any(line.startswith("updates") for line in lines)
+
+
+def test_coursera_learning_rates_and_stopping(results):
+    r, lines = results["coursera-1d"]
+    rates = r["learning_rates"]
+    assert rates[0.001]["final_loss"] > 700
+    assert rates[0.001]["diverged_at"] is None
+    assert rates[0.1]["final_loss"] < 2
+    assert rates[0.1]["diverged_at"] is None
+    assert rates[0.1]["final_loss"] < rates[0.3]["final_loss"] < rates[0.001]["final_loss"]
+    assert rates[0.5]["diverged_at"] == 7
+    assert "lr 0.5    too large: diverges    diverged at epoch 7" in lines
+    assert r["stopped_reason"] == "tol"
+    assert 10 < r["stopped_epoch"] < 100
+
+
+# --- Ng week 2 -----------------------------------------------------------------------------
+def test_ng_vectorized_pass_matches_autograd_and_the_library(results):
+    r, lines = results["ng-logistic"]
+    assert (r["n_features"], r["n_train"], r["n_test"]) == (64, 285, 72)
+    assert r["costs"][0] == pytest.approx(math.log(2), abs=1e-15)  # w = 0: every ŷ = 0.5
+    assert "Cost after iteration 0: 0.693147" in lines
+    assert all(a > b for a, b in zip(r["costs"], r["costs"][1:], strict=False))  # GD on a convex cost
+    assert r["grad_check"] < 1e-12
+    assert r["ascent_vs_descent"] < 1e-15
+    assert r["library_difference"] < 1e-10
+    assert r["library_test_accuracy"] == pytest.approx(r["test_accuracy"])
+    assert r["train_accuracy"] > 95
+    assert r["test_accuracy"] > 90
+
+
+def test_ng_cross_entropy_beats_squared_error_from_a_wrong_start(results):
+    r, _ = results["ng-logistic"]
+    assert r["wrong_start_train_accuracy"] < 10
+    assert r["wrong_start_cross_entropy_accuracy"] > 80
+    assert r["wrong_start_squared_error_accuracy"] < 50
+    assert r["train_accuracy"] >= r["squared_error_train_accuracy"]
+
+
+def _catvnoncat(folder: Path, *, m: int = 30, m_test: int = 10) -> Path:
+    """Tiny files in the course's layout: 4x4 RGB uint8 images, labels, class names."""
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", m), ("test", m_test)):
+        y = np.arange(n) % 2
+        x = rng.integers(0, 120, size=(n, 4, 4, 3)) + 100 * y[:, None, None, None]  # cats brighter
+        with h5py.File(folder / f"{prefix}_catvnoncat.h5", "w") as f:
+            f[f"{prefix}_set_x"] = x.astype(np.uint8)
+            f[f"{prefix}_set_y"] = y.astype(np.int64)
+            f["list_classes"] = np.array([b"non-cat", b"cat"])
+    return folder / "train_catvnoncat.h5"
+
+
+def test_ng_trains_on_catvnoncat_files_given_with_data(tmp_path):
+    lines: list[str] = []
+    r = LESSONS["ng-logistic"].run(out=None, log=lines.append, data=str(_catvnoncat(tmp_path)))
+    assert (r["n_features"], r["n_train"], r["n_test"]) == (48, 30, 10)
+    assert r["costs"][0] == pytest.approx(math.log(2), abs=1e-15)
+    assert r["train_accuracy"] == 100.0  # cats are brighter here: separable
+    assert "classes 0 = 'non-cat', 1 = 'cat'" in "\n".join(lines)
+    assert any(line.startswith("test accuracy: ") for line in lines)
+
+
+def test_ng_refuses_data_without_two_classes():
+    with pytest.raises(GdlabError, match="--data iris: logistic regression needs two classes; it has 3"):
+        LESSONS["ng-logistic"].run(out=None, log=lambda _m: None, data="iris")
+
+
+# --- seed 004 ----------------------------------------------------------------------------------
+def test_seed004_network_trains_and_backprop_matches_autograd(results):
+    r, lines = results["seed004-network"]
+    losses = r["network_losses"]
+    assert len(losses) == 10
+    assert losses[0] > losses[-1]
+    assert 0.3 < losses[-1] < 0.4
+    assert r["network_accuracy"] > 0.85
+    assert r["backprop_difference"] < 1e-6
+    assert f"Epoch [100/1000], Loss: {losses[0]:.4f}" in lines
+    assert f"Epoch [1000/1000], Loss: {losses[-1]:.4f}" in lines
+    assert any(line.startswith("Accuracy: ") and line.endswith("%") for line in lines)
+
+
+def test_seed004_softmax_first_shows_in_the_loss_not_the_accuracy(results):
+    r, lines = results["seed004-network"]
+    s = r["softmax"]
+    right, notes = s["right: 2 outputs, logits"], s["notes: 3 outputs, softmax first"]
+    assert right["printed_loss"] == pytest.approx(right["true_loss"], abs=1e-6)
+    assert r["softmax_floor_3_outputs"] == pytest.approx(math.log(1 + 2 / math.e))
+    assert notes["printed_loss"] > r["softmax_floor_3_outputs"]
+    assert notes["printed_loss"] > notes["true_loss"] + 0.1  # what it prints is not its loss
+    assert notes["true_loss"] > right["true_loss"] + 0.05  # and its real loss is worse
+    assert abs(notes["accuracy"] - right["accuracy"]) < 0.01
+    assert r["library_difference"] < 1e-6
+    assert any("log(1 + 2/e) = 0.5514" in line for line in lines)
+
+
+# --- figures and explanations -----------------------------------------------------------------
+@pytest.mark.parametrize("name", NAMES)
+def test_each_lesson_saves_its_figures_and_explains(results, name):
+    r, lines = results[name]
+    assert r["figures"], "every lesson draws at least one figure"
+    for path in map(Path, r["figures"]):
+        assert path.parent.name == name
+        assert path.read_bytes()[:8] == PNG
+        assert path.stat().st_size > 20_000
+    assert "What this showed:" in lines
+    assert any(line.startswith("figures saved in ") for line in lines)
+
+
+# --- the command line ---------------------------------------------------------------------------
+def test_cli_lesson_list_shows_every_lesson(gdlab_cli):
+    for args in (["lesson", "list"], ["lesson"]):
+        res = gdlab_cli(*args)
+        assert res.code == 0, res
+        listed = [line.split()[0] for line in res.out.splitlines()[: len(NAMES)]]
+        assert listed == NAMES
+        for lesson in LESSONS.values():
+            assert lesson.summary in res.out
+
+
+def test_cli_lesson_runs_and_saves_figures(gdlab_cli, tmp_path):
+    res = gdlab_cli("lesson", "liu-er-gd", "--out", tmp_path / "figs")
+    assert res.code == 0, res
+    assert "predict (after training) 4 7.999998569488525" in res.out
+    assert "What this showed:" in res.out
+    assert (tmp_path / "figs" / "liu-er-gd.png").read_bytes()[:8] == PNG
+
+
+def test_cli_lesson_default_folder(gdlab_cli, tmp_path):
+    res = gdlab_cli("lesson", "liu-er-gd")
+    assert res.code == 0, res
+    assert (tmp_path / "runs" / "lessons" / "liu-er-gd" / "liu-er-gd.png").is_file()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["lesson", "nope"], "unknown lesson 'nope'"),
+    (["lesson", "liu-er-gd", "--data", "iris"], "takes no --data"),
+])
+def test_cli_lesson_bad_input_exits_2_with_one_line(gdlab_cli, args, message):
+    res = gdlab_cli(*args)
+    assert res.code == 2
+    assert message in res.err
+    assert len(res.err.strip().splitlines()) == 1
