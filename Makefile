@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The browser test (tests/test_serve_browser.py) drives Debian's Chromium through Playwright;
+# `make test` installs the package when it is missing (CI runs as root; elsewhere via sudo).
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test lint bench clean venv
+.PHONY: demo test lint bench clean venv chromium
 
 venv: $(STAMP)
 
@@ -19,8 +22,17 @@ $(STAMP): pyproject.toml constraints-dev.txt
 demo: $(STAMP)
 	$(BIN)/gdlab train --out runs/demo
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest -q
+
+chromium:
+	@test -x $(CHROMIUM) || { \
+	  echo "installing Debian's chromium for the browser test"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	}
+	@test -x $(CHROMIUM) || { echo "no $(CHROMIUM): install Debian's chromium (apt-get install chromium)"; exit 1; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
