@@ -73,17 +73,24 @@ class Comm:
         dist.all_reduce(t, op=dist.ReduceOp.SUM)
         return t.tolist()
 
-    def average_grads(self, grads: list[torch.Tensor], n_local: int) -> list[torch.Tensor]:
-        """Row-weighted mean of each rank's batch-mean gradients: Σ_r n_r g_r / Σ_r n_r."""
+    def max(self, values: list[float]) -> list[float]:
+        """Element-wise maximum over all ranks."""
         if self.size == 1:
-            return grads
-        flat = torch.cat([g.reshape(-1) for g in grads] + [grads[0].new_tensor([1.0])]) * n_local
+            return list(values)
+        t = torch.tensor(values, dtype=torch.float64)
+        dist.all_reduce(t, op=dist.ReduceOp.MAX)
+        return t.tolist()
+
+    def sum_tensors(self, tensors: list[torch.Tensor]) -> list[torch.Tensor]:
+        """Element-wise sums over all ranks, in one all_reduce of the packed tensors."""
+        if self.size == 1:
+            return tensors
+        flat = torch.cat([t.reshape(-1) for t in tensors])
         dist.all_reduce(flat, op=dist.ReduceOp.SUM)
-        total = flat[-1]
         out, i = [], 0
-        for g in grads:
-            out.append((flat[i : i + g.numel()] / total).view_as(g))
-            i += g.numel()
+        for t in tensors:
+            out.append(flat[i : i + t.numel()].view_as(t))
+            i += t.numel()
         return out
 
 

@@ -271,10 +271,16 @@ class StreamData:
         rng = np.random.default_rng([seed, epoch])
         return [self.train_chunks[i] for i in rng.permutation(len(self.train_chunks))]
 
-    def batches(self, batch_size: int, *, seed: int, epoch: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Mini-batches of one epoch: shuffled chunk order, rows shuffled within a buffer."""
+    def batches(
+        self, batch_size: int, *, seed: int, epoch: int, chunks: list[int] | None = None
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Mini-batches of one epoch: shuffled chunk order, rows shuffled within a buffer.
+
+        ``chunks`` restricts the epoch to some training chunks (one process's shard).
+        """
         rng = np.random.default_rng([seed, epoch, 1])
-        order = self.shuffled_train_chunks(seed=seed, epoch=epoch)
+        chunks = self.train_chunks if chunks is None else chunks
+        order = [chunks[i] for i in np.random.default_rng([seed, epoch]).permutation(len(chunks))]
         carry_X = carry_y = None
         for start in range(0, len(order), SHUFFLE_CHUNKS):
             parts = [self.chunk(i) for i in order[start : start + SHUFFLE_CHUNKS]]

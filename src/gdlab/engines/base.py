@@ -148,11 +148,48 @@ class Engine:
     def step(self, X: torch.Tensor, y: torch.Tensor, *, lr: float) -> tuple[float, float]:
         """One update on the batch (X, y); returns (loss before the update, gradient norm)."""
         loss, grads = self.loss_and_grads(X, y)
+        self.apply(grads, lr=lr)
+        return loss, grad_norm(grads)
+
+    def apply(self, grads: list[torch.Tensor], *, lr: float) -> None:
+        """Update the parameters with ``grads`` (which include the L2 term)."""
         update_(
             self.params, grads, self.state, rule=self.rule, lr=lr,
             momentum=self.momentum, betas=self.betas, eps=self.eps,
         )
-        return loss, grad_norm(grads)
+
+    def step_chunks(self, chunks, *, lr: float, comm=None) -> tuple[float, float]:
+        """One update from the gradient of several pieces of one batch taken together.
+
+        ``chunks`` yields (X, y) pieces (the chunks of a streamed file, or this process's
+        share of a global batch). Each piece's mean loss and gradient are weighted by its
+        rows, so the result is exactly the batch's mean: Σ_c n_c g_c / Σ_c n_c. With a
+        ``comm`` (distributed data parallel) the sums run over every process's pieces too,
+        and every process then applies the same update. A process with no rows in this
+        batch still takes part (with weight 0), so the processes stay in step.
+        """
+        total, loss_sum, acc = 0, 0.0, None
+        for X, y in chunks:
+            n = X.shape[0]
+            if n == 0:
+                continue
+            loss, grads = self.loss_and_grads(X, y)
+            loss_sum += loss * n
+            total += n
+            if acc is None:
+                acc = [g.detach().clone().mul_(n) for g in grads]
+            else:
+                for a, g in zip(acc, grads, strict=True):
+                    a.add_(g, alpha=n)
+        if acc is None:
+            acc = [torch.zeros_like(p) for p in self.params]
+        if comm is not None and comm.size > 1:
+            # sum of n_c g_c over every process, then divide by all rows
+            acc = comm.sum_tensors(acc)
+            loss_sum, total = comm.sum([loss_sum, float(total)])
+        grads = [a / total for a in acc] if total else acc
+        self.apply(grads, lr=lr)
+        return (loss_sum / total if total else math.nan), grad_norm(grads)
 
     def add_l2_(self, grads: list[torch.Tensor]) -> list[torch.Tensor]:
         """Add λ·W to the gradient of every weight matrix (not biases)."""

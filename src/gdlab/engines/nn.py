@@ -55,6 +55,18 @@ class NNEngine(Engine):
         self.opt.step()
         return loss, norm
 
+    def apply(self, grads, *, lr):
+        """torch.optim's update with given gradients (they already hold the L2 term, so
+        the optimizer's own weight decay is off for this call)."""
+        decay = [g["weight_decay"] for g in self.opt.param_groups]
+        for group in self.opt.param_groups:
+            group["lr"], group["weight_decay"] = lr, 0.0
+        for p, g in zip(self.params, grads, strict=True):
+            p.grad = g
+        self.opt.step()
+        for group, d in zip(self.opt.param_groups, decay, strict=True):
+            group["weight_decay"] = d
+
     def state_dict(self):
         out = {}
         for i, p in enumerate(self._order):
