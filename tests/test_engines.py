@@ -79,7 +79,7 @@ def supports(name: str, model) -> bool:
 
 
 def test_registry_order():
-    assert list(ENGINES) == ["scalar", "manual", "autograd", "nn"]
+    assert list(ENGINES) == ["scalar", "manual", "autograd", "nn", "fast"]
 
 
 @pytest.mark.parametrize("rule", RULES)

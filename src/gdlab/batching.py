@@ -3,7 +3,13 @@
 Each epoch's sample order is a permutation that depends only on (seed, epoch), so a
 resumed run draws exactly the batches an uninterrupted one would, and every engine sees
 the same batches. Full-batch epochs use the training tensors as they are (no copy).
+
+Memory and speed: an epoch draws one ``torch.randperm`` and gathers each mini-batch's
+rows with ``index_select`` into one preallocated (batch_size, d) buffer, reused for every
+batch of every epoch. No shuffled copy of X is ever made (``X[perm]`` would allocate
+a fresh tensor the size of X each epoch), and no Python-level shuffling runs per sample.
 """
+
 
 from __future__ import annotations
 
@@ -38,16 +44,36 @@ class Batcher:
         self.n = X.shape[0]
         self.batch_size = min(batch_size, self.n)
         self.seed = seed
+        self._buffers: tuple[torch.Tensor, torch.Tensor] | None = None
 
     @property
     def n_batches(self) -> int:
         return math.ceil(self.n / self.batch_size)
 
+    @property
+    def full_batch(self) -> bool:
+        return self.batch_size >= self.n
+
     def epoch(self, epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        if self.batch_size >= self.n:
+        """The batches of ``epoch`` (1-based), in order.
+
+        A mini-batch lives in a buffer that the next batch overwrites: use it (or clone
+        it) before asking for the next one.
+        """
+        if self.full_batch:
             yield self.X, self.y
             return
+        if self._buffers is None:  # allocated once, on first use
+            self._buffers = (
+                self.X.new_empty((self.batch_size, *self.X.shape[1:])),
+                self.y.new_empty((self.batch_size, *self.y.shape[1:])),
+            )
+        xbuf, ybuf = self._buffers
         order = epoch_order(self.n, seed=self.seed, epoch=epoch, device=self.X.device)
         for start in range(0, self.n, self.batch_size):
             idx = order[start : start + self.batch_size]
-            yield self.X.index_select(0, idx), self.y.index_select(0, idx)
+            m = idx.shape[0]
+            Xb, yb = xbuf[:m], ybuf[:m]  # views: the last batch may be shorter
+            torch.index_select(self.X, 0, idx, out=Xb)
+            torch.index_select(self.y, 0, idx, out=yb)
+            yield Xb, yb

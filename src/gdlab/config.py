@@ -13,7 +13,7 @@ from .errors import GdlabError
 
 OPTIMIZERS = ("gd", "sgd", "minibatch", "momentum", "nesterov", "adam")
 SCHEDULES = ("constant", "step", "invscaling")
-ENGINE_NAMES = ("auto", "scalar", "manual", "autograd", "nn")
+ENGINE_NAMES = ("auto", "scalar", "manual", "autograd", "nn", "fast")
 DEVICES = ("auto", "cpu", "cuda")
 DTYPES = ("float32", "float64")
 DEFAULT_BATCH = 32  # mini-batch size when none is given (a common default; d2l uses 10)

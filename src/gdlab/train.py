@@ -8,6 +8,7 @@ metrics). Engines only do the gradient step; everything else is here.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import sys
@@ -22,6 +23,7 @@ from .batching import Batcher, epoch_order  # noqa: F401 (re-exported)
 from .config import TrainConfig
 from .data import Dataset, Standardizer, load, split_dataset
 from .engines import make_engine
+from .engines.fast import FastEngine
 from .errors import DivergedError, GdlabError
 from .losses import LOSSES, compute_loss, default_loss
 from .metrics import evaluate_arrays, model_params
@@ -155,6 +157,11 @@ def make_model(kind: str, data: Dataset, cfg: TrainConfig):
     )
 
 
+def auto_engine(model) -> str:
+    """``--engine auto``: the fused ``fast`` engine for one-layer models, else ``nn``."""
+    return "fast" if len(model.layers) == 1 else "nn"
+
+
 def lr_at(cfg: TrainConfig, epoch: int) -> float:
     """The learning rate for ``epoch`` (1-based) under the configured schedule."""
     if cfg.schedule == "step":
@@ -237,7 +244,7 @@ def train(
     if model is None:
         model = make_model(kind, data, cfg)
     model = model.to(device=device, dtype=dtype)
-    engine_name = "nn" if cfg.engine == "auto" else cfg.engine
+    engine_name = auto_engine(model) if cfg.engine == "auto" else cfg.engine
     engine = make_engine(
         engine_name, model, loss=loss_name, rule=cfg.rule(), l2=cfg.l2,
         momentum=cfg.momentum, betas=cfg.betas, eps=cfg.eps,
@@ -302,8 +309,17 @@ def fit(
     state = state or TrainState()
     state.model, state.engine = model, engine
     loss_name = engine.loss
+    # Full batch on the fast engine: one pass over X at θ gives the loss (and accuracy)
+    # that evaluates the epoch which produced θ *and* the gradient of the next update,
+    # so an epoch reads X once instead of three times (update, then evaluation).
+    ahead = None
+    if isinstance(engine, FastEngine) and batcher.full_batch and engine.evaluates(task):
+        ahead = engine.full_pass(prep.X_train, prep.y_train)  # at θ₀ (or the resumed θ)
     if state.initial_loss is None:
-        state.initial_loss, _ = evaluate_loss(model, loss_name, prep.X_train, prep.y_train, task)
+        state.initial_loss = (
+            ahead.loss if ahead is not None
+            else evaluate_loss(model, loss_name, prep.X_train, prep.y_train, task)[0]
+        )
     if cfg.record_path and state.path is None:
         state.path = [flat_params(model)]
     for cb in callbacks:
@@ -315,19 +331,27 @@ def fit(
         t0 = time.perf_counter()
         lr = lr_at(cfg, epoch)  # set lr
         norm = 0.0
-        for i, (Xb, yb) in enumerate(batcher.epoch(epoch)):  # one update per batch
-            loss, norm = engine.step(Xb, yb, lr=lr)  # forward, backward, update
-            state.step += 1
-            if len(state.steps) < MAX_RECORDED_STEPS:
-                state.steps.append({"step": state.step, "epoch": epoch - 1 + (i + 1) / n_batches, "loss": loss})
-            if state.path is not None:
-                state.path.append(flat_params(model))
-            for cb in callbacks:
-                cb.on_step_end(state, state.step, loss)
-            if not math.isfinite(loss):
-                break
+        with _one_thread_for_small_batches(batcher):
+            for i, (Xb, yb) in enumerate(batcher.epoch(epoch)):  # one update per batch
+                if ahead is not None:  # the gradient came with the last evaluation
+                    loss, norm = ahead.loss, engine.apply_(ahead, lr=lr)
+                else:
+                    loss, norm = engine.step(Xb, yb, lr=lr)  # forward, backward, update
+                state.step += 1
+                if len(state.steps) < MAX_RECORDED_STEPS:
+                    state.steps.append({"step": state.step, "epoch": epoch - 1 + (i + 1) / n_batches, "loss": loss})
+                if state.path is not None:
+                    state.path.append(flat_params(model))
+                for cb in callbacks:
+                    cb.on_step_end(state, state.step, loss)
+                if not math.isfinite(loss):
+                    break
         # --- evaluate and log --------------------------------------------------------
-        train_loss, acc = evaluate_loss(model, loss_name, prep.X_train, prep.y_train, task)
+        if ahead is not None:  # one read of X: this epoch's loss and the next gradient
+            ahead = engine.full_pass(prep.X_train, prep.y_train)
+            train_loss, acc = ahead.loss, ahead.accuracy
+        else:
+            train_loss, acc = evaluate_loss(model, loss_name, prep.X_train, prep.y_train, task)
         val_loss = val_acc = None
         if prep.X_val is not None:
             val_loss, val_acc = evaluate_loss(model, loss_name, prep.X_val, prep.y_val, task)
@@ -351,6 +375,24 @@ def fit(
     if state.stopped_reason is None:
         state.stopped_reason = "max_epochs"
     return state
+
+
+@contextlib.contextmanager
+def _one_thread_for_small_batches(batcher: Batcher):
+    """Mini-batch epochs on the CPU run their small per-batch operations on one
+    intra-op thread: splitting a 256-row gather or product between threads costs more
+    (a fork and join per operation, and far more when another process holds a core)
+    than it saves. Restored afterwards, so the per-epoch evaluation uses every thread."""
+    threads = torch.get_num_threads()
+    small = not batcher.full_batch and batcher.X.device.type == "cpu"
+    if not small or threads == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _stop_reason(cfg: TrainConfig, state: TrainState, entry: dict, model) -> str | None:

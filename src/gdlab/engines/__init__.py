@@ -1,4 +1,7 @@
-"""Engines: the same gradient step written four ways (SPEC.md §2).
+"""Engines: the same gradient step written four ways (SPEC.md §2), plus ``fast``.
+
+``fast`` is the ``manual`` engine's mathematics fused for speed (one read of X per
+full-batch step); ``gdlab.train`` uses it by default where it applies.
 
 ``make_engine(name, model, **settings)`` builds one; ``ENGINES`` maps names to classes.
 Engines register here so the training loop, the CLI and the tests find them by name.
@@ -8,6 +11,7 @@ from __future__ import annotations
 
 from .autograd import AutogradEngine
 from .base import RULES, Engine
+from .fast import FastEngine
 from .manual import ManualEngine
 from .nn import NNEngine
 from .scalar import ScalarEngine
@@ -17,6 +21,7 @@ ENGINES: dict[str, type[Engine]] = {
     "manual": ManualEngine,
     "autograd": AutogradEngine,
     "nn": NNEngine,
+    "fast": FastEngine,
 }
 
 

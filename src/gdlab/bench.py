@@ -1,0 +1,447 @@
+"""The benchmark harness behind ``gdlab bench``: ratios measured in one run.
+
+Absolute times on shared machines are noise, so every figure is a ratio to a baseline
+measured in the same run, on the same data (float32, N rows × d features):
+
+- **full-batch epochs**: effective bandwidth = bytes of X / epoch time, as a fraction
+  of one read of X (``X.sum()``), for linear, logistic and softmax regression through
+  ``gdlab.train.fit`` (the loop ``gdlab.train`` runs), beside a plain PyTorch epoch;
+- **mini-batch epochs**: samples/s of gdlab's loop against
+  ``DataLoader(TensorDataset(X, y), batch_size, shuffle=True)`` with nn.Linear, MSELoss
+  and torch.optim.SGD, and against the notes' shuffled-index iterator with the notes'
+  autograd update, at batch 32, 256 and 4096;
+- **scikit-learn**: one epoch of ``SGDRegressor`` / ``SGDClassifier`` against gdlab's
+  mini-batch epoch at batch 256;
+- **memory**: peak resident memory of a full-batch and a mini-batch run as a multiple
+  of the size of X (Linux only).
+
+Every ratio pairs a measurement with its baseline taken right beside it (the baseline
+runs after each of gdlab's epochs, from a ``Callback``, outside the epoch's timing) and
+reports the median of the paired ratios, so that a change of load on a shared machine
+moves both sides alike. Slow baselines run on a prefix of an epoch (a number of samples
+or seconds, iterator set-up included), which leaves samples/s unchanged; gdlab's
+figures are whole epochs as ``fit`` records them, per-epoch evaluation included.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+import os
+import platform
+import random
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+
+from .config import TrainConfig
+from .engines import make_engine
+from .models import build_model
+from .train import Batcher, Callback, Prepared, auto_engine, fit
+
+# prefix / budget: a baseline's mini-batch run stops after this many samples or seconds
+FULL = {"n": 2_000_000, "d": 100, "classes": 10, "repeats": 5, "prefix": 200_000,
+        "budget": 1.0, "sk_rows": 500_000}
+QUICK = {"n": 20_000, "d": 20, "classes": 10, "repeats": 3, "prefix": 4_000,
+         "budget": 0.05, "sk_rows": 20_000}
+BATCHES = (32, 256, 4096)
+
+# Targets of issue 6: (row key, minimum ratio)
+TARGETS = {
+    "full:linear": 0.7, "full:logistic": 0.7, "full:softmax": 0.5,
+    "mb:256:dataloader": 20.0, "mb:4096:dataloader": 50.0, "sk:regressor": 2.0,
+    "mem:full": 1.3,  # at most (a ceiling, not a floor)
+}
+
+
+@dataclass
+class Row:
+    """One line of the table."""
+
+    key: str
+    what: str
+    samples_per_s: float | None
+    ratio: float | None
+    baseline: str
+    target: str = ""
+    met: bool | None = None
+
+
+@dataclass
+class Report:
+    machine: dict
+    sizes: dict
+    rows: list[Row] = field(default_factory=list)
+
+    def add(self, row: Row) -> Row:
+        goal = TARGETS.get(row.key)
+        if goal is not None and row.ratio is not None:
+            if row.key.startswith("mem:"):
+                row.target, row.met = f"≤ {goal:g}", row.ratio <= goal
+            else:
+                row.target, row.met = f"≥ {goal:g}", row.ratio >= goal
+        self.rows.append(row)
+        return row
+
+    def table(self) -> str:
+        """The rows as a fixed-width text table (also valid Markdown)."""
+        head = ("what", "samples/s", "ratio", "baseline", "target", "met")
+        body = [
+            (
+                r.what,
+                "" if r.samples_per_s is None else _si(r.samples_per_s),
+                "" if r.ratio is None else f"{r.ratio:.3g}",
+                r.baseline,
+                r.target,
+                "" if r.met is None else ("yes" if r.met else "NO"),
+            )
+            for r in self.rows
+        ]
+        widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(head)]
+        line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"  # noqa: E731
+        rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+        return "\n".join([line(head), rule, *(line(b) for b in body)])
+
+    def machine_lines(self) -> str:
+        m = self.machine
+        return "\n".join(f"- {k}: {v}" for k, v in m.items())
+
+    def markdown(self) -> str:
+        s = self.sizes
+        return (
+            f"# gdlab bench\n\n{self.machine_lines()}\n- data: float32, N = {s['n']:,} rows × "
+            f"d = {s['d']} features ({s['n'] * s['d'] * 4 / 1e9:.2f} GB), softmax with "
+            f"{s['classes']} classes; median of {s['repeats']} repeats\n\n{self.table()}\n"
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"machine": self.machine, "sizes": self.sizes, "rows": [asdict(r) for r in self.rows]},
+            indent=2,
+        )
+
+
+def _si(x: float) -> str:
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(x) >= scale:
+            return f"{x / scale:.3g} {unit}"
+    return f"{x:.3g}"
+
+
+def machine(device: torch.device) -> dict:
+    """What the figures were measured on."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    info = {
+        "date": datetime.date.today().isoformat(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "torch": torch.__version__,
+        "torch threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "device": str(device),
+    }
+    if hasattr(os, "getloadavg"):  # other work on the machine shows in every figure
+        info["load average"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    try:
+        import numba
+
+        info["numba"] = f"{numba.__version__} ({numba.config.NUMBA_NUM_THREADS} threads)"
+    except ImportError:  # the fast engine then uses tensor operations only
+        info["numba"] = "not installed"
+    if device.type == "cuda":
+        info["gpu"] = torch.cuda.get_device_name(device)
+    return info
+
+
+# --- the data ------------------------------------------------------------------------------
+def make_data(n: int, d: int, classes: int, *, device, seed: int = 0) -> dict:
+    """Float32 X with a regression, a binary and a ``classes``-class target."""
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, d, generator=g)
+    w = torch.randn(d, classes, generator=g) / math.sqrt(d)
+    scores = X @ w  # (n, d) @ (d, c) -> (n, c)
+    y = scores[:, :1] + 0.1 * torch.randn(n, 1, generator=g)
+    return {
+        "X": X.to(device),
+        "regression": y.to(device),
+        "binary": (scores[:, :1] > 0).float().to(device),
+        "multiclass": scores.argmax(1).to(device),
+    }
+
+
+MODELS = {  # key: (model kind, task, loss)
+    "linear": ("linear", "regression", "mse"),
+    "logistic": ("logistic", "binary", "bce"),
+    "softmax": ("softmax", "multiclass", "cross-entropy"),
+}
+
+
+class _Between(Callback):
+    """Runs ``between`` right after each epoch (outside its timing) and times it."""
+
+    def __init__(self, between: Callable[[], float] | None):
+        self.between, self.times = between, []
+
+    def on_epoch_end(self, state, entry) -> None:
+        if self.between is not None:
+            self.times.append(self.between())
+
+
+def gdlab_epochs(
+    data: dict, kind: str, *, batch_size, epochs: int, between: Callable[[], float] | None = None,
+    lr: float = 0.01,
+) -> tuple[list[float], list[float]]:
+    """Epoch times of ``gdlab.train.fit`` (auto engine, as ``gdlab.train`` sets it up)
+    on the benchmark data, and the value ``between()`` returned after each epoch."""
+    model_kind, task, loss = MODELS[kind]
+    X, y = data["X"], data[task]
+    cfg = TrainConfig.from_kwargs(
+        model=model_kind, optimizer="gd" if batch_size is None else "minibatch",
+        batch_size=batch_size, lr=lr, epochs=epochs, quiet=True, val_fraction=0.0,
+        test_fraction=0.0,
+    )
+    k = int(data["multiclass"].max()) + 1 if task == "multiclass" else 1
+    torch.manual_seed(0)
+    model = build_model(model_kind, X.shape[1], k).to(X.device)
+    engine = make_engine(auto_engine(model), model, loss=loss, rule=cfg.rule())
+    engine.check_data(*X.shape)  # as gdlab.train does
+    batcher = Batcher(X, y, batch_size=cfg.resolved_batch_size(X.shape[0]), seed=0)
+    prep = Prepared(X, y, None, None, None, None, None, None)
+    cb = _Between(between)
+    state = fit(model, engine, batcher, prep, task=task, cfg=cfg, callbacks=[cb], log=lambda _m: None)
+    return [h["seconds"] for h in state.history], cb.times
+
+
+def timed(fn: Callable[[], object], *, sync: Callable[[], None] = lambda: None) -> Callable[[], float]:
+    """``fn`` wrapped to return its wall time."""
+
+    def run() -> float:
+        t0 = time.perf_counter()
+        fn()
+        sync()
+        return time.perf_counter() - t0
+
+    return run
+
+
+def paired_ratio(numerators: list[float], denominators: list[float]) -> float:
+    """Median of the ratios of measurements taken side by side (robust to load drifts)."""
+    return statistics.median(a / b for a, b in zip(numerators, denominators, strict=True))
+
+
+# --- baselines -----------------------------------------------------------------------------
+def torch_full_epoch(X, y, *, lr: float = 0.01) -> Callable[[], None]:
+    """A plain PyTorch full-batch epoch: nn.Linear, MSELoss, SGD."""
+    model = torch.nn.Linear(X.shape[1], 1).to(X.device)
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    loss_fn = torch.nn.MSELoss()
+
+    def epoch():
+        opt.zero_grad()
+        loss_fn(model(X), y).backward()
+        opt.step()
+
+    return epoch
+
+
+def dataloader_samples(X, y, batch_size: int, prefix: int, budget: float, *, lr: float = 0.01) -> Callable[[], float]:
+    """The usual PyTorch loop: DataLoader(TensorDataset, shuffle=True), nn.Linear, MSELoss, SGD."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    model = torch.nn.Linear(X.shape[1], 1).to(X.device)
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    loss_fn = torch.nn.MSELoss()
+    loader = DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=True)
+
+    def run() -> float:
+        seen, t0 = 0, time.perf_counter()
+        for Xb, yb in loader:
+            opt.zero_grad()
+            loss_fn(model(Xb), yb).backward()
+            opt.step()
+            seen += Xb.shape[0]
+            if seen >= prefix or time.perf_counter() - t0 > budget:
+                break
+        return seen / (time.perf_counter() - t0)
+
+    return run
+
+
+def notes_samples(X, y, batch_size: int, prefix: int, budget: float, *, lr: float = 0.01) -> Callable[[], float]:
+    """The notes' from-scratch loop: a shuffled Python index list, X[j], autograd, sgd.
+
+    The epoch's shuffle of a Python list of all n indices is timed apart and charged
+    pro rata to the samples run, as a whole epoch would spread it.
+    """
+    n, d = X.shape
+    w = torch.zeros(d, 1, device=X.device, requires_grad=True)
+    b = torch.zeros(1, device=X.device, requires_grad=True)
+
+    def run() -> float:
+        t0 = time.perf_counter()
+        indices = list(range(n))
+        random.shuffle(indices)
+        setup = time.perf_counter() - t0
+        seen, t0 = 0, time.perf_counter()
+        for i in range(0, n, batch_size):
+            j = torch.tensor(indices[i : i + batch_size], device=X.device)
+            Xb, yb = X[j], y[j]
+            loss = ((Xb @ w + b - yb) ** 2 / 2).sum()
+            loss.backward()
+            with torch.no_grad():
+                for p in (w, b):
+                    p -= lr * p.grad / batch_size
+                    p.grad.zero_()
+            seen += Xb.shape[0]
+            if seen >= prefix or time.perf_counter() - t0 > budget:
+                break
+        return seen / (time.perf_counter() - t0 + setup * seen / n)
+
+    return run
+
+
+def sklearn_epoch(X: np.ndarray, y: np.ndarray, *, classifier: bool) -> Callable[[], None]:
+    """One epoch (max_iter=1) of scikit-learn's SGDRegressor or SGDClassifier."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import SGDClassifier, SGDRegressor
+
+    def run():
+        est = (
+            SGDClassifier(loss="log_loss", penalty=None, max_iter=1, tol=None, random_state=0)
+            if classifier
+            else SGDRegressor(penalty=None, max_iter=1, tol=None, learning_rate="constant",
+                              eta0=1e-3, random_state=0)
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # one epoch is the point
+            est.fit(X, y)
+
+    return run
+
+
+# --- memory --------------------------------------------------------------------------------
+def _proc_kb(field_name: str) -> int | None:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field_name + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def peak_memory_ratio(run: Callable[[], object], x_bytes: int) -> float | None:
+    """(size of X + extra peak resident memory while ``run`` runs) / size of X.
+
+    Resets the kernel's peak-RSS mark (``/proc/self/clear_refs``), so X, already resident,
+    counts once; None where that is not available.
+    """
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        return None
+    before = _proc_kb("VmRSS")
+    run()
+    peak = _proc_kb("VmHWM")
+    if before is None or peak is None:
+        return None
+    return (x_bytes + max(0, peak - before) * 1024) / x_bytes
+
+
+# --- the whole run -------------------------------------------------------------------------
+def run_bench(*, quick: bool = False, device: str = "cpu", log: Callable[[str], None] = print) -> Report:
+    """Measure every comparison of the table; returns the :class:`Report`."""
+    sizes = dict(QUICK if quick else FULL)
+    dev = torch.device(device)
+    sync = (lambda: torch.cuda.synchronize(dev)) if dev.type == "cuda" else (lambda: None)
+    n, d, reps, prefix = sizes["n"], sizes["d"], sizes["repeats"], sizes["prefix"]
+    budget, sk_rows = sizes["budget"], sizes["sk_rows"]
+    report = Report(machine(dev), sizes)
+    log(f"gdlab bench: N = {n:,}, d = {d}, float32, {dev}; median of {reps} repeats")
+    data = make_data(n, d, sizes["classes"], device=dev)
+    X = data["X"]
+    x_bytes = X.numel() * X.element_size()
+
+    # --- one read of X: the bandwidth every full-batch figure is compared with. Every
+    # ratio pairs a figure with a baseline measured right beside it (after each epoch).
+    read = timed(lambda: X.sum(), sync=sync)
+    read()
+    t_read = statistics.median(read() for _ in range(reps))
+    report.add(Row("read", "one read of X (X.sum())", n / t_read, 1.0,
+                   f"{x_bytes / t_read / 1e9:.3g} GB/s"))
+    log(f"  read: {x_bytes / t_read / 1e9:.3g} GB/s")
+
+    # --- full-batch epochs: effective bandwidth / read bandwidth
+    torch_epoch = timed(torch_full_epoch(X, data["regression"]), sync=sync)
+    torch_epoch()
+    pairs = [(read(), torch_epoch()) for _ in range(reps)]
+    t = statistics.median(p[1] for p in pairs)
+    report.add(Row("full:torch", "full batch: PyTorch nn.Linear + MSELoss + SGD", n / t,
+                   paired_ratio([p[0] for p in pairs], [p[1] for p in pairs]), "one read of X"))
+    for kind in MODELS:
+        epochs, reads = gdlab_epochs(data, kind, batch_size=None, epochs=reps, between=read)
+        ratio = paired_ratio(reads, epochs)
+        report.add(Row(f"full:{kind}", f"full batch: gdlab {kind} regression",
+                       n / statistics.median(epochs), ratio, "one read of X"))
+        log(f"  full batch {kind}: {ratio:.3g} of a read")
+
+    # --- mini-batch epochs (linear regression): samples/s against two common loops
+    mb_reps = max(2, reps // 2 + 1)
+    for bs in BATCHES:
+        if bs >= n:
+            continue
+        dl = dataloader_samples(X, data["regression"], bs, prefix, budget)
+        nt = notes_samples(X, data["regression"], bs, prefix, budget)
+        dl(), nt()  # warm up
+        epochs, rates = gdlab_epochs(data, "linear", batch_size=bs, epochs=mb_reps,
+                                     between=lambda dl=dl, nt=nt: (dl(), nt()))
+        ours = [n / t for t in epochs]
+        mine = statistics.median(ours)
+        report.add(Row(f"mb:{bs}:gdlab", f"batch {bs}: gdlab linear regression", mine, None, ""))
+        dl_rate = statistics.median(r[0] for r in rates)
+        nt_rate = statistics.median(r[1] for r in rates)
+        report.add(Row(f"mb:{bs}:dataloader", f"batch {bs}: gdlab / DataLoader loop", mine,
+                       paired_ratio(ours, [r[0] for r in rates]), f"DataLoader {_si(dl_rate)}/s"))
+        report.add(Row(f"mb:{bs}:notes", f"batch {bs}: gdlab / the notes' iterator", mine,
+                       paired_ratio(ours, [r[1] for r in rates]), f"notes {_si(nt_rate)}/s"))
+        log(f"  batch {bs}: gdlab {_si(mine)}/s, DataLoader {_si(dl_rate)}/s, notes {_si(nt_rate)}/s")
+
+    # --- scikit-learn's SGD, one epoch, on the same rows (float64: what it computes in)
+    bs = min(256, n)
+    m = min(n, sk_rows)
+    Xs = X[:m].double().cpu().numpy()
+    for key, kind, task, name in (("sk:regressor", "linear", "regression", "SGDRegressor"),
+                                  ("sk:classifier", "logistic", "binary", "SGDClassifier")):
+        sk = timed(sklearn_epoch(Xs, data[task][:m, 0].double().cpu().numpy(),
+                                 classifier=task == "binary"))
+        epochs, sk_times = gdlab_epochs(data, kind, batch_size=bs, epochs=mb_reps,
+                                        between=sk)
+        ours = [n / t for t in epochs]
+        report.add(Row(key, f"batch {bs}: gdlab {kind} / {name} epoch", statistics.median(ours),
+                       paired_ratio(ours, [m / t for t in sk_times]),
+                       f"{name} {_si(m / statistics.median(sk_times))}/s"))
+        log(f"  {name}: {_si(m / statistics.median(sk_times))}/s")
+    del Xs
+
+    # --- memory: peak resident memory of a run as a multiple of X (CPU only)
+    if dev.type == "cpu":
+        for key, bs_, what in (("mem:full", None, "full batch"), ("mem:mb", 256, "batch 256")):
+            ratio = peak_memory_ratio(
+                lambda bs_=bs_: gdlab_epochs(data, "linear", batch_size=bs_, epochs=2), x_bytes
+            )
+            report.add(Row(key, f"peak memory, {what} run (× size of X)", None, ratio, "size of X"))
+    return report
