@@ -1,0 +1,446 @@
+"""What GDRegressor and GDClassifier share: parameters, constraints and the fit.
+
+The estimators are thin. They validate input with scikit-learn's own helpers, then
+build exactly what ``gdlab.train`` builds — a model (:func:`gdlab.models.build_model`),
+an engine (:func:`gdlab.engines.make_engine`), a :class:`gdlab.config.TrainConfig`,
+a :class:`gdlab.batching.Batcher` over :class:`gdlab.train.Prepared` tensors — and run
+the epoch loop :func:`gdlab.train.fit`. Nothing is standardized here: put a
+``StandardScaler`` in front in a ``Pipeline``.
+
+The objective, over the n training rows (weight matrices W_l, not biases, in the L2 term)::
+
+    J(θ) = (1/n) Σᵢ ℓ(f_θ(xᵢ), yᵢ) + (α/2) Σ_l ‖W_l‖²
+
+and each update is θ ← θ − η_t · rule(∇J on a batch) (see ``gdlab.engines.base``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+from typing import ClassVar
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..batching import Batcher
+from ..config import DEVICES, DTYPES, ENGINE_NAMES, OPTIMIZERS, SCHEDULES, TrainConfig
+from ..data import Dataset, split_dataset
+from ..engines import make_engine
+from ..errors import GdlabError
+from ..models import ACTIVATIONS, build_model
+from ..train import (
+    Callback,
+    Prepared,
+    TrainState,
+    auto_engine,
+    fit,
+    resolve_device,
+    target_tensor,
+)
+from ._weights import multiplicities, repeat_rows
+
+FLOATS = (np.float64, np.float32)  # accepted as they are; anything else becomes float64
+# Largest second derivative of each loss in the model's output, per row: mse (z − y)² → 2,
+# half-mse → 1, bce → σ'(z) ≤ ¼, cross-entropy → λmax(diag(p) − ppᵀ) ≤ ½.
+CURVATURE = {"mse": 2.0, "half-mse": 1.0, "bce": 0.25, "cross-entropy": 0.5}
+ADAM_LR = 0.001  # lr="auto" with adam: the default of Kingma & Ba (2015)
+MLP_LR = 0.001  # lr="auto" cap with hidden layers, where 1/L bounds only the first layer
+
+
+class _ValidationScore(Callback):
+    """Adds ``val_score`` (R² or accuracy on the validation rows) to each history entry."""
+
+    def __init__(self, score):
+        self.score = score
+
+    def on_epoch_end(self, state: TrainState, entry: dict) -> None:
+        if entry["val_loss"] is not None:
+            entry["val_score"] = self.score(entry)
+
+
+class BaseGD(BaseEstimator):
+    """Shared machinery; see :class:`GDRegressor` and :class:`GDClassifier` for the API."""
+
+    _parameter_constraints: ClassVar[dict] = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "optimizer": [StrOptions(set(OPTIMIZERS))],
+        "lr": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "learning_rate": [StrOptions(set(SCHEDULES))],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "lr_step": [Interval(Integral, 1, None, closed="left")],
+        "lr_gamma": [Interval(Real, 0, 1, closed="right")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"full"}), None],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left"), None],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "engine": [StrOptions(set(ENGINE_NAMES))],
+        "device": [StrOptions(set(DEVICES))],
+        "dtype": [StrOptions(set(DTYPES))],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+    }
+
+    # --- what a subclass defines -------------------------------------------------------
+    def _architecture(self, n_classes: int | None) -> tuple[str, str, int, str]:
+        """(model kind, gdlab loss name, number of outputs, task) for the settings."""
+        raise NotImplementedError
+
+    def _val_score(self, entry: dict, y_val: np.ndarray) -> float:
+        """The validation score (R² or accuracy) of one history entry."""
+        raise NotImplementedError
+
+    # --- fitted parameters --------------------------------------------------------------
+    @property
+    def coef_(self) -> np.ndarray:
+        """Weights of a linear model (hidden_layer_sizes=()); see the class docstring."""
+        return self._layout_coef(self._single_layer(self.coefs_, "coef_"))
+
+    @property
+    def intercept_(self) -> np.ndarray:
+        """Bias of a linear model (hidden_layer_sizes=())."""
+        return self._single_layer(self.intercepts_, "intercept_").copy()
+
+    def _layout_coef(self, w: np.ndarray) -> np.ndarray:
+        return w.T.copy()
+
+    def _single_layer(self, layers: list, what: str) -> np.ndarray:
+        if len(layers) != 1:
+            raise AttributeError(
+                f"{what} exists only for linear models (hidden_layer_sizes=()); this is an "
+                f"MLP with {len(layers)} layers: see coefs_ and intercepts_"
+            )
+        return layers[0]
+
+    # --- the fit --------------------------------------------------------------------------
+    def _hidden(self) -> tuple[int, ...]:
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
+        if not all(isinstance(h, Integral) and not isinstance(h, bool) and h >= 1 for h in sizes):
+            raise ValueError(f"hidden_layer_sizes must be positive integers, got {sizes!r}")
+        return tuple(int(h) for h in sizes)
+
+    def _learning_rate(self, X: np.ndarray, loss: str) -> float:
+        """η for this fit: ``lr``, or for ``lr="auto"`` η = 1/L with the curvature bound
+        L = c·(maxᵢ ‖xᵢ‖² + 1) + α (c from :data:`CURVATURE`; the +1 is the bias input).
+
+        On a linear model no row's loss, and so no batch mean, has curvature above L, so
+        an update of size 1/L never overshoots, whatever the scale of X (scikit-learn's
+        SAG solver picks its step the same way). With hidden layers the curvature also
+        grows with the weights and the target's scale, so η is capped at :data:`MLP_LR`.
+        """
+        if self.lr != "auto":
+            return float(self.lr)
+        if self.optimizer == "adam":
+            return ADAM_LR
+        X = np.asarray(X, dtype=np.float64)
+        sq_norm = float(np.einsum("ij,ij->i", X, X).max()) if len(X) else 0.0
+        lr = 1.0 / (CURVATURE[loss] * (sq_norm + 1.0) + float(self.alpha))
+        return min(lr, MLP_LR) if self._hidden() else lr
+
+    def _config(self, kind: str, loss: str, *, lr: float, epochs: int, partial: bool) -> TrainConfig:
+        name = type(self).__name__
+        if self.batch_size is not None and self.optimizer in ("gd", "sgd"):
+            if not (self.optimizer == "sgd" and self.batch_size == 1):
+                raise ValueError(
+                    f"{name}: batch_size={self.batch_size!r} conflicts with "
+                    f"optimizer={self.optimizer!r}, which uses "
+                    + ("the full batch" if self.optimizer == "gd" else "one row per update")
+                    + "; use optimizer='minibatch' or batch_size=None"
+                )
+        return TrainConfig.from_kwargs(
+            model=kind, hidden=self._hidden(), activation=self.activation,
+            optimizer=self.optimizer, batch_size=self.batch_size, lr=lr,
+            epochs=epochs, engine=self.engine, loss=loss, l2=float(self.alpha),
+            momentum=float(self.momentum), betas=(float(self.beta_1), float(self.beta_2)),
+            eps=float(self.epsilon), schedule=self.learning_rate, lr_step=int(self.lr_step),
+            lr_gamma=float(self.lr_gamma), power_t=float(self.power_t),
+            tol=None if partial or self.tol is None else float(self.tol),
+            patience=int(self.n_iter_no_change), early_stopping=self.early_stopping and not partial,
+            val_fraction=float(self.validation_fraction),
+            test_fraction=0.0, standardize=False, device=self.device, dtype=self.dtype,
+            quiet=not self.verbose,
+        )
+
+    def _fit(self, X, y, sample_weight, *, partial: bool, classes=None):
+        """Train on validated ``X`` and encoded ``y`` (float targets or class indices)."""
+        try:
+            return self._train(X, y, sample_weight, partial=partial, classes=classes)
+        except GdlabError as e:  # the library's own refusals, in scikit-learn's error type
+            raise ValueError(f"{type(self).__name__}: {e}") from e
+
+    def _train(self, X, y, sample_weight, *, partial: bool, classes):
+        name = type(self).__name__
+        n_classes = None if classes is None else len(classes)
+        kind, loss, n_out, task = self._architecture(n_classes)
+        continuing = hasattr(self, "model_") and (partial or self.warm_start)
+        state = self._state if continuing and partial else TrainState()
+        if not continuing:  # one seed per fresh start: initial weights, split, batch order
+            self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+
+        # --- data: weights as repeated rows, the validation split --------------------------
+        counts = multiplicities(sample_weight, X, name=name)
+        X_tr, y_tr, X_val, y_val = self._split(X, y, counts, task, n_classes, partial=partial)
+
+        # --- settings: the learning rate (kept across partial_fit calls), the config -------
+        keep_lr = continuing and partial and self.lr == "auto"
+        lr = self.lr_ if keep_lr else self._learning_rate(X_tr, loss)
+        cfg = self._config(kind, loss, lr=lr, epochs=state.epoch + (1 if partial else self.max_iter),
+                           partial=partial)
+        device = resolve_device(cfg.device)
+        dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
+        log = print if self.verbose else (lambda _msg: None)
+        if task != "regression" and not partial and np.unique(y_tr).size < 2:
+            raise ValueError(
+                f"{name} needs rows of at least 2 classes to train on, got 1 class "
+                f"({classes[y_tr[0]].tolist()!r})" + (" after dropping rows of zero sample_weight"
+                                            if counts is not None else "")
+            )
+        # --- tensors -------------------------------------------------------------------------
+        prep = Prepared(
+            torch.tensor(X_tr, dtype=dtype, device=device),
+            target_tensor(np.array(y_tr), task, dtype=dtype, device=device),
+            None if X_val is None else torch.tensor(X_val, dtype=dtype, device=device),
+            None if X_val is None else target_tensor(np.array(y_val), task, dtype=dtype, device=device),
+            None, None, None, None,
+        )
+
+        # --- model and engine: new, or the fitted ones continued ---------------------------
+        if continuing:
+            self._check_architecture(kind, X.shape[1], n_out)
+            model = self.model_
+        else:
+            with torch.random.fork_rng(devices=[]):  # seeded init, global RNG left alone
+                torch.manual_seed(self._seed)
+                model = build_model(kind, X.shape[1], n_out, hidden=cfg.hidden,
+                                    activation=cfg.activation)
+        model = model.to(device=device, dtype=dtype)
+        engine_name = auto_engine(model) if cfg.engine == "auto" else cfg.engine
+        engine = make_engine(engine_name, model, loss=loss, rule=cfg.rule(), l2=cfg.l2,
+                             momentum=cfg.momentum, betas=cfg.betas, eps=cfg.eps)
+        engine.check_data(*prep.X_train.shape)
+        opt_key = (engine_name, cfg.rule(), cfg.dtype)
+        if continuing and partial and self._optimizer[0] == opt_key:
+            engine.load_state_dict({k: v.to(device) for k, v in self._optimizer[1].items()})
+        batcher = Batcher(prep.X_train, prep.y_train,
+                          batch_size=cfg.resolved_batch_size(prep.X_train.shape[0]), seed=self._seed)
+
+        # --- the epoch loop (gdlab.train.fit), stopping counters fresh each call -------------
+        state.stopped_reason, state.initial_loss, state.no_improve = None, None, 0
+        state.best_loss, state.best_state = float("inf"), None
+        callbacks = [] if X_val is None else [_ValidationScore(lambda e: self._val_score(e, y_val))]
+        state = fit(model, engine, batcher, prep, task=task, cfg=cfg, state=state,
+                    callbacks=callbacks, log=log, progress=False)
+        if state.stopped_reason == "diverged":
+            last = state.history[-1]["train_loss"]
+            raise ValueError(
+                f"{name}: training diverged at epoch {state.epoch} (training loss {last:.4g}, "
+                f"started at {state.initial_loss:.4g}); use a smaller lr than {lr:.4g} or "
+                "scale the input (e.g. StandardScaler in a Pipeline)"
+            )
+        if state.best_state is not None:  # early stopping: keep the best validation epoch
+            model.load_state_dict(state.best_state)
+
+        # --- learned attributes -----------------------------------------------------------
+        self._publish(model, state, classes=classes, lr=lr, partial=partial,
+                      validated=X_val is not None)
+        self._optimizer = (opt_key, {k: v.cpu() for k, v in engine.state_dict().items()})
+        if not partial and state.stopped_reason == "max_epochs":
+            self._warn_not_converged()
+        return self
+
+    def _publish(self, model, state: TrainState, *, classes, lr: float, partial: bool,
+                 validated: bool) -> None:
+        """Set the learned attributes from the trained model and its history."""
+        self.model_ = model.cpu()
+        state.model = state.engine = state.best_state = None
+        state.steps = []  # per-update losses are for gdlab's plots, not kept here
+        self._state = state  # epoch counter and history, continued by partial_fit
+        if classes is not None:
+            self.classes_ = classes
+        self.coefs_ = [layer.weight.detach().double().T.numpy().copy() for layer in model.layers]
+        self.intercepts_ = [layer.bias.detach().double().numpy().copy() for layer in model.layers]
+        self.n_iter_ = state.epoch
+        self.lr_ = lr
+        self.history_ = [dict(e) for e in state.history]
+        self.loss_curve_ = [e["train_loss"] for e in state.history]
+        if not partial:
+            scores = [e["val_score"] for e in state.history if "val_score" in e]
+            self.validation_scores_ = scores if validated else None
+            self.best_validation_score_ = max(scores) if validated else None
+
+    def _warn_not_converged(self) -> None:
+        """ConvergenceWarning when the epoch limit stopped a fit that had a tolerance."""
+        if self.tol is None and not self.early_stopping:
+            return
+        watched = "validation" if self.early_stopping else "training"
+        warnings.warn(
+            f"{type(self).__name__}: max_iter={self.max_iter} epochs reached before the "
+            f"{watched} loss stopped improving by tol={self.tol} for "
+            f"{self.n_iter_no_change} epochs; raise max_iter or lr, or scale the input",
+            ConvergenceWarning,
+            stacklevel=6,  # the caller of fit (through _fit_context, fit, _fit, _train)
+        )
+
+    def _split(self, X, y, counts, task: str, n_classes: int | None, *, partial: bool):
+        """Training and validation rows (validation only with early stopping), repeated
+        by the weights' multiplicities after the split so that no row lands in both."""
+        if partial or not self.early_stopping:
+            X_tr, y_tr = repeat_rows(X, y, counts)
+            return X_tr, y_tr, None, None
+        data = Dataset(
+            X=X, y=y, feature_names=[f"x{j}" for j in range(X.shape[1])],
+            task="regression" if task == "regression" else "binary" if n_classes == 2 else "multiclass",
+            classes=None if n_classes is None else list(range(n_classes)),
+            name=type(self).__name__,
+        )
+        s = split_dataset(data, test_fraction=0.0, val_fraction=self.validation_fraction,
+                          seed=self._seed)
+        if s.X_val is None:
+            raise ValueError(
+                f"{type(self).__name__}: early_stopping=True needs a validation split, but "
+                f"{len(y)} rows are too few to carve one; pass more data or early_stopping=False"
+            )
+        sub = (lambda idx: None) if counts is None else (lambda idx: counts[idx])
+        X_tr, y_tr = repeat_rows(s.X_train, s.y_train, sub(s.train_index))
+        X_val, y_val = repeat_rows(s.X_val, s.y_val, sub(s.val_index))
+        if len(y_val) == 0 or len(y_tr) == 0:
+            raise ValueError(
+                f"{type(self).__name__}: every row of the "
+                + ("validation" if len(y_val) == 0 else "training")
+                + " split has zero sample_weight; change random_state or validation_fraction"
+            )
+        return X_tr, y_tr, X_val, y_val
+
+    def _check_architecture(self, kind: str, n_features: int, n_out: int) -> None:
+        hidden = list(self._hidden()) if kind == "mlp" else []
+        want = {
+            "model": kind, "in_features": n_features, "out_features": n_out, "hidden": hidden,
+            "activation": self.activation if kind == "mlp" else None,
+        }
+        have = self.model_.describe()
+        if have != want:
+            diff = ", ".join(f"{k} {have[k]!r} → {want[k]!r}" for k in want if have[k] != want[k])
+            raise ValueError(
+                f"{type(self).__name__} cannot continue training the fitted model ({diff}); "
+                "set warm_start=False (or refit instead of partial_fit) to start afresh"
+            )
+
+    # --- prediction -------------------------------------------------------------------------
+    @torch.no_grad()
+    def _forward(self, X) -> np.ndarray:
+        """Raw model outputs (predictions or logits) for X, shape (n_samples, n_outputs)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=FLOATS)
+        p = next(self.model_.parameters())
+        return self.model_(torch.tensor(X, dtype=p.dtype)).double().numpy()
+
+
+# The parameters both estimators share, spliced into their docstrings.
+COMMON_PARAMETERS = """\
+hidden_layer_sizes : tuple of int, default=()
+        Width of each hidden layer. ``()`` is a linear model; anything else an MLP
+        with ``activation`` after every hidden layer.
+    activation : {"relu", "sigmoid", "tanh"}, default="relu"
+        Hidden-layer activation φ (MLP only).
+    optimizer : {"minibatch", "gd", "sgd", "momentum", "nesterov", "adam"}, default="minibatch"
+        How batches are drawn and the update rule: ``gd`` one full-batch step per epoch,
+        ``sgd`` one row per step, ``minibatch`` plain steps on ``batch_size`` rows;
+        ``momentum``, ``nesterov`` and ``adam`` use mini-batches too.
+    lr : float or "auto", default="auto" (GDRegressor), 0.1 (GDClassifier)
+        Learning rate η (the initial one under a schedule). ``"auto"`` takes η = 1/L
+        from the training rows, L = c·(maxᵢ ‖xᵢ‖² + 1) + α, the most curvature one row
+        can give the loss (c = 2 for mse, 1 for half-mse, ¼ for bce, ½ for
+        cross-entropy), so that no step of a linear model overshoots whatever the scale
+        of X; with hidden layers it is at most 0.001, and with ``adam`` it is 0.001. The
+        squared error's gradient is unbounded, so a fixed η can diverge on unscaled X (and
+        an MLP on an unscaled target: see ``TransformedTargetRegressor``); the log
+        loss's cannot. ``lr_`` is the η used.
+    learning_rate : {"constant", "step", "invscaling"}, default="constant"
+        Schedule over epochs t = 1, 2, …: ``constant`` η; ``step`` η·lr_gamma^⌊(t−1)/lr_step⌋;
+        ``invscaling`` η / t^power_t.
+    power_t : float, default=0.5
+        Exponent of the ``invscaling`` schedule.
+    lr_step : int, default=10
+        Epochs between decays of the ``step`` schedule.
+    lr_gamma : float, default=0.5
+        Decay factor of the ``step`` schedule, in (0, 1].
+    batch_size : int, "full" or None, default=None
+        Rows per update for the mini-batch optimizers (None: 32, capped at the number
+        of rows; "full": every row). Must stay None for ``gd`` and ``sgd``.
+    momentum : float, default=0.9
+        μ of the ``momentum`` and ``nesterov`` rules.
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Adam's decay rates of the first and second moment estimates.
+    epsilon : float, default=1e-8
+        Adam's ε.
+    alpha : float, default=0.0001
+        L2 strength α of the penalty (α/2)·Σ‖W‖² over weight matrices (biases excluded).
+    max_iter : int, default=1000
+        Most epochs (passes over the data) per call to ``fit``.
+    tol : float or None, default=1e-3
+        Stop when the monitored loss (training loss, or validation loss with
+        ``early_stopping``) has not improved on its best by ``tol`` for
+        ``n_iter_no_change`` epochs in a row. None trains for ``max_iter`` epochs.
+    n_iter_no_change : int, default=5
+        Epochs without improvement before stopping.
+    early_stopping : bool, default=False
+        Carve ``validation_fraction`` of the rows (stratified for classifiers) as a
+        validation split, stop on its loss, and restore the weights of the epoch that
+        last improved it by more than ``tol`` (as ``gdlab train`` does).
+    validation_fraction : float, default=0.1
+        Share of the rows held out when ``early_stopping`` is on.
+    engine : str, default="auto"
+        Which of gdlab's engines computes the gradients (``gdlab.config.ENGINE_NAMES``:
+        ``scalar``, ``manual``, ``autograd``, ``nn``, …); ``auto`` picks as ``gdlab train``
+        does.
+    device : {"cpu", "auto", "cuda"}, default="cpu"
+        Where training runs; the fitted ``model_`` is kept on the CPU.
+    dtype : {"float64", "float32"}, default="float64"
+        Precision of the computation, whatever the input's dtype.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the batch order and the validation split.
+    verbose : int, default=0
+        Print the loss on about ten epochs of each fit.
+    warm_start : bool, default=False
+        Start ``fit`` from the fitted weights instead of new ones (the optimizer state,
+        schedule and stopping counters start afresh, as in ``MLPRegressor``)."""
+
+COMMON_ATTRIBUTES = """\
+coefs_ : list of ndarray of shape (n_fan_in, n_fan_out)
+        Weight matrix of each layer (copies; predictions use ``model_``).
+    intercepts_ : list of ndarray of shape (n_fan_out,)
+        Bias vector of each layer.
+    model_ : torch.nn.Module
+        The fitted gdlab model (``gdlab.models``), on the CPU; it takes the input as
+        given, so it works with ``gdlab.viz`` figures.
+    lr_ : float
+        The learning rate η used (``lr`` resolved; fixed at the first ``partial_fit``).
+    n_iter_ : int
+        Epochs run: by the last ``fit``, or in total since it by ``partial_fit`` calls.
+    loss_curve_ : list of float
+        Training loss (mean over the rows, without the L2 term) after each epoch.
+    history_ : list of dict
+        gdlab's per-epoch history (epoch, train_loss, val_loss, lr, grad_norm, …).
+    validation_scores_ : list of float or None
+        With ``early_stopping``, the score on the validation rows after each epoch.
+    best_validation_score_ : float or None
+        The best of ``validation_scores_``.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when ``X`` was a DataFrame with string column names."""
