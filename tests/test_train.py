@@ -60,12 +60,14 @@ def test_grad_tol_stops():
     assert run.history[-1]["grad_norm"] < 1e-4
 
 
-def test_early_stopping_restores_best_weights():
-    # An MLP on little noisy data overfits; early stopping must hand back the best epoch.
+@pytest.mark.parametrize("tol", [None, 0.05])
+def test_early_stopping_restores_best_weights(tol):
+    # An MLP on little noisy data overfits; early stopping must hand back the best epoch,
+    # even when the best came from improvements smaller than tol.
     data = gdlab.load("moons", n=60, noise=0.45, seed=0)
     run = gdlab.train(data=data, model="mlp", hidden=(64,), activation="relu", optimizer="adam",
                       lr=0.05, epochs=300, early_stopping=True, patience=10, val_fraction=0.3,
-                      quiet=True, dtype="float64")
+                      tol=tol, quiet=True, dtype="float64")
     assert run.stopped_reason == "early_stopping"
     best = min(h["val_loss"] for h in run.history)
     assert run.metrics["val_loss"] == pytest.approx(best, rel=1e-9)

@@ -60,6 +60,7 @@ class TrainConfig:
     target: str | int | None = None
     quiet: bool = False
     record_path: bool = False
+    stream: bool = False  # read the file chunk by chunk instead of loading it whole
     extra: dict = field(default_factory=dict)
 
     @classmethod

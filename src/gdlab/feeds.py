@@ -128,6 +128,17 @@ class StreamFeed:
     def n_batches(self) -> int:
         return self._n_batches
 
+    @property
+    def standardizer(self):
+        from .data import Standardizer
+
+        if self.mean is None:
+            return None
+        return Standardizer.from_dict({"mean": self.mean.tolist(), "std": self.std.tolist()})
+
+    def counts(self) -> tuple[int, int, int]:
+        return self.data.n_train, self.data.n_val, self.data.n_test
+
     def tensors(self, X: np.ndarray, y: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         """A chunk as model-ready tensors: standardized features and shaped targets."""
         from .train import target_tensor

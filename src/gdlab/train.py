@@ -15,16 +15,21 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
 
+from . import distributed
 from .batching import Batcher, epoch_order  # noqa: F401 (re-exported)
 from .config import TrainConfig
 from .data import Dataset, Standardizer, load, split_dataset
+from .data.stream import AUTO_STREAM_FRACTION, StreamData, open_stream, should_stream
+from .distributed import Comm, shard
 from .engines import make_engine
 from .engines.fast import FastEngine
 from .errors import DivergedError, GdlabError
+from .feeds import Pieces, ShardBatcher, StreamFeed
 from .losses import LOSSES, compute_loss, default_loss
 from .metrics import evaluate_arrays, model_params
 from .models import build_model
@@ -77,6 +82,38 @@ class Prepared:
     y_test: torch.Tensor | None
     standardizer: Standardizer | None
     note: str | None
+    comm: object | None = None  # distributed: X_train is this process's shard
+
+    @property
+    def n_features(self) -> int:
+        return int(self.X_train.shape[1])
+
+    def counts(self) -> tuple[int, int, int]:
+        """Rows of (train over all processes, validation, test)."""
+        n = int(self.X_train.shape[0])
+        if self.comm is not None:
+            n = int(self.comm.sum([float(n)])[0])
+        size = lambda X: 0 if X is None else int(X.shape[0])  # noqa: E731
+        return n, size(self.X_val), size(self.X_test)
+
+    def evaluate(self, model, loss: str, task: str, split: str = "train"):
+        """(mean loss, accuracy or None) on a split, or None when the split is empty."""
+        X, y = {"train": (self.X_train, self.y_train), "val": (self.X_val, self.y_val),
+                "test": (self.X_test, self.y_test)}[split]
+        if X is None:
+            return None
+        if split == "train" and self.comm is not None:  # every process's shard together
+            from .feeds import _sums, reduce_evaluation
+
+            return reduce_evaluation([_sums(model, loss, X, y, task)], self.comm, task)
+        return evaluate_loss(model, loss, X, y, task)
+
+    def test_scores(self, model, task: str) -> dict | None:
+        if self.X_test is None:
+            return None
+        with torch.no_grad():
+            out = model(self.X_test).double().cpu().numpy()
+        return evaluate_arrays(out, self.y_test.cpu().numpy(), task)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -232,15 +269,35 @@ def train(
     started = time.perf_counter()
 
     # --- prepare: data, tensors, model, engine ---------------------------------------
-    if isinstance(data, str):
-        data = load(data, target=cfg.target)
     device = resolve_device(cfg.device)
+    rank, size = distributed.init(device)  # (0, 1) unless launched by torchrun
+    comm = Comm(size) if size > 1 else None
+    if rank != 0:  # only rank 0 talks
+        log = lambda _msg: None  # noqa: E731
+    if isinstance(data, str | Path):
+        data = _open_data(str(data), cfg, log=log)
     dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
     kind = resolve_model_kind(cfg, data.task) if model is None else model.kind
     loss_name = cfg.loss or default_loss(data.task)
     check_compatible(kind, loss_name, data)
     torch.manual_seed(cfg.seed)
-    prep = prepare(data, cfg, dtype=dtype, device=device, log=log)
+    if isinstance(data, StreamData):
+        prep = batcher = StreamFeed(
+            data, batch_size=cfg.resolved_batch_size(data.n_train), seed=cfg.seed, dtype=dtype,
+            device=device, standardize=cfg.standardize, comm=comm or Comm(1), rank=rank, size=size,
+        )
+        n_train = data.n_train
+    else:
+        prep = prepare(data, cfg, dtype=dtype, device=device, log=log)
+        n_train = prep.X_train.shape[0]
+        batch_size = cfg.resolved_batch_size(n_train)
+        if comm is not None:  # this process keeps its shard of the training rows
+            a, b = shard(n_train, rank, size)
+            prep.X_train, prep.y_train, prep.comm = prep.X_train[a:b], prep.y_train[a:b], comm
+            batcher = ShardBatcher(prep.X_train, prep.y_train, batch_size=batch_size,
+                                   seed=cfg.seed, comm=comm, rank=rank, n_global=n_train)
+        else:
+            batcher = Batcher(prep.X_train, prep.y_train, batch_size=batch_size, seed=cfg.seed)
     if model is None:
         model = make_model(kind, data, cfg)
     model = model.to(device=device, dtype=dtype)
@@ -249,9 +306,7 @@ def train(
         engine_name, model, loss=loss_name, rule=cfg.rule(), l2=cfg.l2,
         momentum=cfg.momentum, betas=cfg.betas, eps=cfg.eps,
     )
-    n_train, n_features = prep.X_train.shape
-    engine.check_data(n_train, n_features)
-    batcher = Batcher(prep.X_train, prep.y_train, batch_size=cfg.resolved_batch_size(n_train), seed=cfg.seed)
+    engine.check_data(n_train, data.n_features)
     if resume is not None:
         model.load_state_dict(resume.model_state)
         engine.load_state_dict(resume.engine_state)
@@ -269,12 +324,13 @@ def train(
     run = Run(
         model=model, history=state.history, metrics=metrics,
         config={**cfg.to_dict(), "model": kind, "loss": loss_name, "engine": engine_name,
-                "batch_size": batcher.batch_size, "device": str(device), "data": data.name},
+                "batch_size": batcher.batch_size, "device": str(device), "data": data.name,
+                "processes": size},
         task=data.task, feature_names=list(data.feature_names), target_name=data.target_name,
         classes=data.classes, standardizer=prep.standardizer, steps=state.steps,
         path=np.stack(state.path) if state.path is not None else None,
         initial_loss=state.initial_loss,
-        notes=[prep.note] if prep.note else [],
+        notes=[prep.note] if getattr(prep, "note", None) else [],
     )
     for cb in callbacks:
         cb.on_train_end(state)
@@ -286,6 +342,19 @@ def train(
             epoch=e, run=run,
         )
     return run
+
+
+def _open_data(source: str, cfg: TrainConfig, *, log):
+    """A built-in name or a file; a file is streamed with ``stream=True``, or when it is
+    too big to load whole (the message says so)."""
+    if not cfg.stream and should_stream(source):
+        log(f"{source} is larger than {AUTO_STREAM_FRACTION:.0%} of the available memory: "
+            "streaming it from disk chunk by chunk (as with --stream)")
+        cfg.stream = True
+    if cfg.stream:
+        return open_stream(source, target=cfg.target, val_fraction=cfg.val_fraction,
+                           test_fraction=cfg.test_fraction, seed=cfg.seed, log=log)
+    return load(source, target=cfg.target)
 
 
 def fit(
@@ -313,12 +382,13 @@ def fit(
     # that evaluates the epoch which produced θ *and* the gradient of the next update,
     # so an epoch reads X once instead of three times (update, then evaluation).
     ahead = None
-    if isinstance(engine, FastEngine) and batcher.full_batch and engine.evaluates(task):
+    single = isinstance(prep, Prepared) and prep.comm is None  # one process, in memory
+    if single and isinstance(engine, FastEngine) and batcher.full_batch and engine.evaluates(task):
         ahead = engine.full_pass(prep.X_train, prep.y_train)  # at θ₀ (or the resumed θ)
+    comm = getattr(batcher, "comm", None)
     if state.initial_loss is None:
         state.initial_loss = (
-            ahead.loss if ahead is not None
-            else evaluate_loss(model, loss_name, prep.X_train, prep.y_train, task)[0]
+            ahead.loss if ahead is not None else prep.evaluate(model, loss_name, task)[0]
         )
     if cfg.record_path and state.path is None:
         state.path = [flat_params(model)]
@@ -332,11 +402,13 @@ def fit(
         lr = lr_at(cfg, epoch)  # set lr
         norm = 0.0
         with _one_thread_for_small_batches(batcher):
-            for i, (Xb, yb) in enumerate(batcher.epoch(epoch)):  # one update per batch
+            for i, batch in enumerate(batcher.epoch(epoch)):  # one update per batch
                 if ahead is not None:  # the gradient came with the last evaluation
                     loss, norm = ahead.loss, engine.apply_(ahead, lr=lr)
+                elif isinstance(batch, Pieces):  # streamed chunks, or this process's share
+                    loss, norm = engine.step_chunks(batch, lr=lr, comm=comm)
                 else:
-                    loss, norm = engine.step(Xb, yb, lr=lr)  # forward, backward, update
+                    loss, norm = engine.step(*batch, lr=lr)  # forward, backward, update
                 state.step += 1
                 if len(state.steps) < MAX_RECORDED_STEPS:
                     state.steps.append({"step": state.step, "epoch": epoch - 1 + (i + 1) / n_batches, "loss": loss})
@@ -351,10 +423,8 @@ def fit(
             ahead = engine.full_pass(prep.X_train, prep.y_train)
             train_loss, acc = ahead.loss, ahead.accuracy
         else:
-            train_loss, acc = evaluate_loss(model, loss_name, prep.X_train, prep.y_train, task)
-        val_loss = val_acc = None
-        if prep.X_val is not None:
-            val_loss, val_acc = evaluate_loss(model, loss_name, prep.X_val, prep.y_val, task)
+            train_loss, acc = prep.evaluate(model, loss_name, task, "train")
+        val_loss, val_acc = prep.evaluate(model, loss_name, task, "val") or (None, None)
         seconds = time.perf_counter() - t0
         state.seconds += seconds
         entry = {
@@ -384,7 +454,8 @@ def _one_thread_for_small_batches(batcher: Batcher):
     (a fork and join per operation, and far more when another process holds a core)
     than it saves. Restored afterwards, so the per-epoch evaluation uses every thread."""
     threads = torch.get_num_threads()
-    small = not batcher.full_batch and batcher.X.device.type == "cpu"
+    X = getattr(batcher, "X", None)
+    small = X is not None and not batcher.full_batch and X.device.type == "cpu"
     if not small or threads == 1:
         yield
         return
@@ -407,40 +478,39 @@ def _stop_reason(cfg: TrainConfig, state: TrainState, entry: dict, model) -> str
         monitored, reason = loss, "tol"
     else:
         return None
+    # patience counts epochs that fail to beat the best by more than tol (as scikit-learn
+    # does); the best weights are kept on any improvement, however small
     tol = cfg.tol or 0.0
-    if monitored < state.best_loss - tol:
-        state.best_loss, state.best_epoch, state.no_improve = monitored, entry["epoch"], 0
+    state.no_improve = 0 if monitored < state.best_loss - tol else state.no_improve + 1
+    if monitored < state.best_loss:
+        state.best_loss, state.best_epoch = monitored, entry["epoch"]
         if cfg.early_stopping:
             state.best_state = copy.deepcopy(model.state_dict())
-    else:
-        state.no_improve += 1
     return reason if state.no_improve >= cfg.patience else None
 
 
 def _final_metrics(kind, loss_name, data, prep, state, model, seconds) -> dict:
     last = state.history[-1] if state.history else {}
-    train_loss, _ = evaluate_loss(model, loss_name, prep.X_train, prep.y_train, data.task)
-    val_loss = None
-    if prep.X_val is not None:
-        val_loss, _ = evaluate_loss(model, loss_name, prep.X_val, prep.y_val, data.task)
-    test = None
-    if prep.X_test is not None:
-        with torch.no_grad():
-            out = model(prep.X_test).double().cpu().numpy()
-        test = evaluate_arrays(out, prep.y_test.cpu().numpy(), data.task)
+    if state.stopped_reason == "early_stopping" or not state.history:  # weights changed
+        train_loss = prep.evaluate(model, loss_name, data.task, "train")[0]
+        val = prep.evaluate(model, loss_name, data.task, "val")
+        val_loss = None if val is None else val[0]
+    else:  # the last epoch's evaluation is of exactly these parameters
+        train_loss, val_loss = last["train_loss"], last["val_loss"]
+    n_train, n_val, n_test = prep.counts()
     metrics = {
         "model": kind,
         "task": data.task,
         "loss": loss_name,
-        "n_train": int(prep.X_train.shape[0]),
-        "n_val": 0 if prep.X_val is None else int(prep.X_val.shape[0]),
-        "n_test": 0 if prep.X_test is None else int(prep.X_test.shape[0]),
-        "n_features": int(prep.X_train.shape[1]),
+        "n_train": n_train,
+        "n_val": n_val,
+        "n_test": n_test,
+        "n_features": prep.n_features,
         "epochs_run": state.epoch,
         "stopped_reason": state.stopped_reason,
         "train_loss": train_loss if math.isfinite(train_loss) else None,
         "val_loss": val_loss,
-        "test": test,
+        "test": prep.test_scores(model, data.task),
         "seconds": seconds,
     }
     if "accuracy" in last:
