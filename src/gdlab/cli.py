@@ -48,8 +48,12 @@ def cli():
     """
 
 
+_ARGV: list[str] = []  # the command line, for `gdlab train --nproc` to relaunch itself
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: map errors to exit codes, never show a traceback for bad input."""
+    _ARGV[:] = sys.argv[1:] if argv is None else list(argv)
     try:
         cli.main(args=argv, prog_name="gdlab", standalone_mode=False)
     except click.exceptions.Exit as e:
@@ -87,9 +91,11 @@ from .commands._options import config_from_options, training_options  # noqa: E4
 @click.option("--resume", is_flag=True, help="Continue an interrupted run in --out from its last completed epoch.")
 @click.option("--no-plots", is_flag=True, help="Do not draw figures into the run folder.")
 @click.option("--tensorboard", is_flag=True, help="Also write TensorBoard event files (needs the tensorboard package).")
+@click.option("--stream", is_flag=True, help="Read the file chunk by chunk instead of loading it (automatic for files too big for memory).")
+@click.option("--nproc", type=int, default=None, help="Train with N processes (distributed data parallel, launched through torchrun).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary.")
 @click.pass_context
-def train(ctx, data, out, resume, no_plots, tensorboard, quiet, **options):
+def train(ctx, data, out, resume, no_plots, tensorboard, stream, nproc, quiet, **options):
     """Train a model on DATA (a built-in name or a file; default: synthetic-linear)."""
     from .runner import run_training
 
@@ -97,10 +103,10 @@ def train(ctx, data, out, resume, no_plots, tensorboard, quiet, **options):
         k for k in options
         if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT
     }
-    cfg = config_from_options(options, quiet=quiet)
+    cfg = config_from_options(options, quiet=quiet, stream=stream)
     code = run_training(
         data, cfg, out=out, resume=resume, plots=not no_plots, tensorboard=tensorboard,
-        explicit=explicit,
+        explicit=explicit, nproc=nproc, argv=_ARGV,
     )
     if code:
         sys.exit(code)

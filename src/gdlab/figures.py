@@ -30,6 +30,32 @@ def _sample(X, y, *, seed: int = 0):
     return X[idx], y[idx]
 
 
+def _points(data):
+    """Rows to draw: the data (a seeded sample if large); for a stream, its first chunks."""
+    if hasattr(data, "X"):
+        return _sample(data.X, data.y)
+    parts, n = [], 0
+    for i in data.train_chunks:
+        parts.append(data.chunk(i))
+        n += len(parts[-1][0])
+        if n >= MAX_POINTS:
+            break
+    return np.concatenate([p[0] for p in parts])[:MAX_POINTS], np.concatenate([p[1] for p in parts])[:MAX_POINTS]
+
+
+def _scored_rows(data, cfg):
+    """(X, y, description) for the confusion matrix: the test split when there is one."""
+    if not hasattr(data, "X"):  # a stream: its first test chunk, else training rows
+        ids = data.test_chunks or data.train_chunks
+        X, y = data.chunk(ids[0])
+        return X, y, "a test chunk" if data.test_chunks else "a training chunk"
+    s = split_dataset(data, test_fraction=cfg["test_fraction"],
+                      val_fraction=cfg["val_fraction"], seed=cfg["seed"])
+    if s.X_test is not None:
+        return s.X_test, s.y_test, "test split"
+    return s.X_train, s.y_train, "training rows"
+
+
 def write_run_figures(run, data, folder: str | Path) -> list[Path]:
     """Draw the run's figures into ``folder`` and write ``report.html``; returns the paths."""
     folder = Path(folder)
@@ -39,7 +65,7 @@ def write_run_figures(run, data, folder: str | Path) -> list[Path]:
     fig = loss_curve(run.history, run.steps, loss_name=cfg["loss"],
                      title=f"Loss per epoch — {what} ({cfg['optimizer']}, lr {cfg['lr']})")
     written.append(save_figure(fig, folder / "loss.png"))
-    X, y = _sample(data.X, data.y)
+    X, y = _points(data)
     if run.task == "regression":
         if run.model.out_features == 1:
             fig = fit_plot(run.predict, X, y, feature_names=run.feature_names,
@@ -50,10 +76,7 @@ def write_run_figures(run, data, folder: str | Path) -> list[Path]:
                                 classes=run.classes, target_name=run.target_name,
                                 title=f"Decision boundary — {what}")
         written.append(save_figure(fig, folder / "boundary.png"))
-        s = split_dataset(data, test_fraction=cfg["test_fraction"],
-                          val_fraction=cfg["val_fraction"], seed=cfg["seed"])
-        Xc, yc, where = ((s.X_test, s.y_test, "test split") if s.X_test is not None
-                         else (s.X_train, s.y_train, "training rows"))
+        Xc, yc, where = _scored_rows(data, cfg)
         fig = confusion_matrix_plot(yc, run.predict_proba(Xc), classes=run.classes,
                                     title=f"Confusion matrix — {what}, {where} ({len(yc)} rows)")
         written.append(save_figure(fig, folder / "confusion.png"))

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from .checkpoint import load_checkpoint, partial_dir, publish, save_checkpoint, write_run_files
 from .config import TrainConfig
-from .data import load
+from .distributed import launch, launched_by_torchrun, world
 from .errors import DivergedError, GdlabError
-from .train import Callback, TrainState, resolve_model_kind, train
+from .train import Callback, TrainState, open_data, resolve_model_kind, train
 
 MODEL_NAMES = {
     "linear": "linear regression",
@@ -66,9 +66,23 @@ def run_training(
     plots: bool = True,
     tensorboard: bool = False,
     explicit: set[str] = frozenset(),
+    nproc: int | None = None,
+    argv: list[str] | None = None,
     log=print,
 ) -> int:
     """Train from the command line; returns the exit code (0, or raises GdlabError)."""
+    if nproc is not None and not launched_by_torchrun():
+        if resume:
+            raise GdlabError("--resume runs in one process; drop --nproc to resume")
+        return launch(nproc, _without_nproc(argv or []))
+    rank, _ = world()
+    if rank != 0:  # every process trains; only rank 0 prints and writes the run folder
+        if out is None:
+            raise GdlabError("distributed runs need --out so that every process agrees on it")
+        cfg.quiet = True
+        train(None, open_data(data_arg, cfg, log=lambda _m: None), config=cfg,
+              log=lambda _m: None)
+        return 0
     callbacks: list[Callback] = []
     if tensorboard:
         from .tensorboard import TensorBoardCallback  # says how to install it when missing
@@ -82,7 +96,7 @@ def run_training(
         partial = partial_dir(out_path)
         state, cfg, data_arg = _resume_state(out_path, partial, cfg, explicit)
         log(f"resuming {out_path} after epoch {state.epoch} of {cfg.epochs}")
-    data = load(data_arg, target=cfg.target)
+    data = open_data(data_arg, cfg, log=log)
     kind = resolve_model_kind(cfg, data.task)
     if not resume:
         out_path = Path(out or f"runs/{time.strftime('%Y%m%d-%H%M%S')}-{kind}")
@@ -99,7 +113,8 @@ def run_training(
     if not cfg.quiet:
         log(_headline(data, cfg, kind))
     try:
-        run = train(None, data, config=cfg, callbacks=callbacks, resume=state, log=log)
+        run = train(None, data, config=cfg, callbacks=callbacks, resume=state,
+                    log=(lambda _m: None) if cfg.quiet else log)
     except DivergedError as e:
         write_run_files(e.run, partial)
         raise DivergedError(f"{e} (partial run kept in {partial})", epoch=e.epoch) from None
@@ -113,11 +128,27 @@ def run_training(
     return 0
 
 
+def _without_nproc(argv: list[str]) -> list[str]:
+    """The command line minus ``--nproc N`` (what each torchrun process runs)."""
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--nproc":
+            skip = True
+        elif not arg.startswith("--nproc="):
+            out.append(arg)
+    return out
+
+
 def _headline(data, cfg: TrainConfig, kind: str) -> str:
+    _, size = world()
+    where = f", {size} processes" if size > 1 else ""
+    streamed = ", streamed from disk" if cfg.stream else ""
     return (
         f"training {MODEL_NAMES[kind]} on {data.name} ({data.n_samples} rows, "
-        f"{data.n_features} features, {data.task}) with {cfg.optimizer}, lr {cfg.lr}, "
-        f"{cfg.epochs} epochs"
+        f"{data.n_features} features, {data.task}{streamed}) with {cfg.optimizer}, "
+        f"lr {cfg.lr}, {cfg.epochs} epochs{where}"
     )
 
 

@@ -275,7 +275,7 @@ def train(
     if rank != 0:  # only rank 0 talks
         log = lambda _msg: None  # noqa: E731
     if isinstance(data, str | Path):
-        data = _open_data(str(data), cfg, log=log)
+        data = open_data(str(data), cfg, log=log)
     dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
     kind = resolve_model_kind(cfg, data.task) if model is None else model.kind
     loss_name = cfg.loss or default_loss(data.task)
@@ -344,7 +344,7 @@ def train(
     return run
 
 
-def _open_data(source: str, cfg: TrainConfig, *, log):
+def open_data(source: str, cfg: TrainConfig, *, log=print):
     """A built-in name or a file; a file is streamed with ``stream=True``, or when it is
     too big to load whole (the message says so)."""
     if not cfg.stream and should_stream(source):

@@ -256,6 +256,10 @@ class StreamData:
         return len(self.source.feature_names)
 
     @property
+    def n_samples(self) -> int:
+        return self.n_train + self.n_val + self.n_test
+
+    @property
     def n_classes(self) -> int:
         return 0 if self.classes is None else len(self.classes)
 
