@@ -27,8 +27,18 @@ from .losses import compute_loss
 from .metrics import evaluate_arrays
 
 
-class Pieces(list):
-    """One batch given as several (X, y) pieces; their gradients are accumulated."""
+class Pieces:
+    """One batch given as several (X, y) pieces; their gradients are accumulated.
+
+    The pieces may be a lazy iterator (a streamed epoch reads one chunk at a time): it is
+    consumed once, by the update.
+    """
+
+    def __init__(self, pieces):
+        self._pieces = pieces
+
+    def __iter__(self):
+        return iter(self._pieces)
 
 
 def _sums(model, loss: str, X, y, task: str) -> list[float]:
