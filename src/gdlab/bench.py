@@ -32,9 +32,11 @@ import os
 import platform
 import random
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -444,4 +446,81 @@ def run_bench(*, quick: bool = False, device: str = "cpu", log: Callable[[str], 
                 lambda bs_=bs_: gdlab_epochs(data, "linear", batch_size=bs_, epochs=2), x_bytes
             )
             report.add(Row(key, f"peak memory, {what} run (× size of X)", None, ratio, "size of X"))
+
+    # --- beyond memory and one process (issue 7)
+    with tempfile.TemporaryDirectory(prefix="gdlab-bench-") as tmp:
+        path = Path(tmp) / "bench.npy"
+        np.save(path, torch.cat([X, data["regression"]], dim=1).cpu().numpy())
+        stream_row(report, path, reps=reps, log=log)
+        ddp_row(report, path, quick=quick, log=log)
     return report
+
+
+def sequential_read(path: Path, block: int = 16 << 20) -> Callable[[], float]:
+    """Seconds to read a file front to back into one reused buffer (the plain-read baseline)."""
+    buf = bytearray(block)
+
+    def run() -> float:
+        t0 = time.perf_counter()
+        with open(path, "rb", buffering=0) as f:
+            while f.readinto(buf):
+                pass
+        return time.perf_counter() - t0
+
+    return run
+
+
+def stream_row(report: Report, path: Path, *, reps: int, log) -> None:
+    """A streamed full-batch gradient pass over the file vs a plain sequential read of it."""
+    from .data.stream import open_stream
+    from .feeds import StreamFeed
+
+    data = open_stream(path, val_fraction=0, test_fraction=0, log=lambda _m: None)
+    feed = StreamFeed(data, batch_size=data.n_train, seed=0, dtype=torch.float32,
+                      device=torch.device("cpu"), standardize=True)
+    model = build_model("linear", data.n_features, 1)
+    engine = make_engine("fast", model, loss="mse", rule="sgd")
+    engine.check_data(data.n_train, data.n_features)
+
+    def epoch() -> float:
+        t0 = time.perf_counter()
+        for pieces in feed.epoch(1):
+            engine.step_chunks(pieces, lr=0.01)
+        return time.perf_counter() - t0
+
+    read = sequential_read(path)
+    epoch(), read()  # warm: page cache and the kernel
+    pairs = [(read(), epoch()) for _ in range(reps)]
+    size = path.stat().st_size
+    t = statistics.median(p[1] for p in pairs)
+    ratio = paired_ratio([p[0] for p in pairs], [p[1] for p in pairs])
+    report.add(Row("stream:full", "streamed full-batch gradient pass over a .npy file",
+                   data.n_train / t, ratio, f"sequential read {size / statistics.median(p[0] for p in pairs) / 1e9:.3g} GB/s"))
+    log(f"  streamed full batch: {ratio:.3g} of a sequential read of the file")
+
+
+def ddp_row(report: Report, path: Path, *, quick: bool, log) -> None:
+    """Training throughput of 2 DDP processes (torchrun, gloo) relative to 1 process."""
+    import subprocess
+    import sys
+
+    epochs = 3 if quick else 5
+    rates = []
+    for nproc in (1, 2):
+        out = path.parent / f"ddp{nproc}"
+        cmd = [sys.executable, "-m", "gdlab", "train", str(path), "--optimizer", "gd",
+               "--lr", "0.1", "--epochs", str(epochs), "--no-plots", "--quiet",
+               "--val-fraction", "0", "--test-fraction", "0", "--out", str(out)]
+        if nproc > 1:
+            cmd += ["--nproc", str(nproc)]
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+        if p.returncode != 0:
+            log(f"  DDP with {nproc} processes failed: {p.stderr.strip().splitlines()[-1:]}")
+            return
+        history = (out / "history.csv").read_text().splitlines()[1:]
+        seconds = sum(float(row.split(",")[5]) for row in history)
+        n = json.loads((out / "metrics.json").read_text())["n_train"]
+        rates.append(n * epochs / seconds)
+    report.add(Row("ddp:2", "2 DDP processes (gloo) / 1 process, full batch", rates[1],
+                   rates[1] / rates[0], f"1 process {_si(rates[0])}/s"))
+    log(f"  DDP: 2 processes at {rates[1] / rates[0]:.3g}× one process")
