@@ -31,11 +31,13 @@ def test_quick_bench_prints_one_table_and_writes_json(gdlab_cli, tmp_path):
     data = json.loads(out.read_text())
     assert data["sizes"]["n"] == 20_000
     rows = {row["key"]: row for row in data["rows"]}
-    for key in ("full:linear", "full:logistic", "full:softmax", "mb:256:dataloader", "sk:regressor",
-                "stream:full", "ddp:2"):
+    for key in ("full:linear", "full:logistic", "full:softmax", "mb:256:dataloader", "sk:regressor"):
         assert math.isfinite(rows[key]["ratio"])
         assert rows[key]["ratio"] > 0
         assert rows[key]["met"] in (True, False)
+    for key in ("stream:full", "ddp:2"):  # measured and reported; no target in the issue
+        assert math.isfinite(rows[key]["ratio"])
+        assert rows[key]["ratio"] > 0
 
 
 def test_bench_markdown_out(gdlab_cli, tmp_path):
