@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import math
 import sys
 import time
@@ -278,6 +279,8 @@ def train(
         data = open_data(str(data), cfg, log=log)
     dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
     kind = resolve_model_kind(cfg, data.task) if model is None else model.kind
+    if kind == "softmax" and data.task == "binary":  # two classes as two softmax outputs
+        data = dataclasses.replace(data, task="multiclass")
     loss_name = cfg.loss or default_loss(data.task)
     check_compatible(kind, loss_name, data)
     torch.manual_seed(cfg.seed)
