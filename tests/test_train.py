@@ -135,7 +135,8 @@ def test_incompatible_model_and_task_is_refused():
 
 def test_softmax_on_two_classes_uses_two_outputs():
     run = gdlab.train(data="breast-cancer", model="softmax", epochs=20, quiet=True)
-    assert run.model.out_features == 2 and run.task == "multiclass"
+    assert run.model.out_features == 2
+    assert run.task == "multiclass"
     assert run.metrics["loss"] == "cross-entropy"
     assert run.metrics["test"]["accuracy"] > 0.9
     assert set(run.predict(gdlab.load("breast-cancer").X[:20])) <= {"malignant", "benign"}
