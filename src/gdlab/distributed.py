@@ -109,5 +109,9 @@ def launch(nproc: int, argv: list[str]) -> int:
 
 
 def finish() -> None:
+    """Wait for every process, then leave the process group."""
     if dist.is_initialized():
-        dist.destroy_process_group()
+        try:
+            dist.barrier()
+        finally:
+            dist.destroy_process_group()

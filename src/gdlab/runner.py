@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .checkpoint import load_checkpoint, partial_dir, publish, save_checkpoint, write_run_files
 from .config import TrainConfig
-from .distributed import launch, launched_by_torchrun, world
+from .distributed import finish, launch, launched_by_torchrun, world
 from .errors import DivergedError, GdlabError
 from .train import Callback, TrainState, open_data, resolve_model_kind, train
 
@@ -75,6 +75,14 @@ def run_training(
         if resume:
             raise GdlabError("--resume runs in one process; drop --nproc to resume")
         return launch(nproc, _without_nproc(argv or []))
+    try:
+        return _run(data_arg, cfg, out=out, resume=resume, plots=plots,
+                    tensorboard=tensorboard, explicit=explicit, log=log)
+    finally:
+        finish()  # leave the process group cleanly (else gloo may abort at exit)
+
+
+def _run(data_arg, cfg, *, out, resume, plots, tensorboard, explicit, log) -> int:
     rank, _ = world()
     if rank != 0:  # every process trains; only rank 0 prints and writes the run folder
         if out is None:
