@@ -9,6 +9,7 @@ fixture lowers that bound so that small seeded data goes through it.
 from __future__ import annotations
 
 import copy
+import importlib
 import math
 
 import numpy as np
@@ -21,7 +22,7 @@ from gdlab.data import Dataset
 from gdlab.engines import RULES, fast, kernels, make_engine
 from gdlab.engines.kernels import exp_nonpositive_
 from gdlab.models import MLP, LinearRegression, LogisticRegression, SoftmaxRegression
-from gdlab.train import evaluate_loss
+from gdlab.train import Callback, evaluate_loss
 
 N, D = 203, 7  # 203 rows: not a multiple of the 4-row groups or the 64-row tiles
 F64 = {"rtol": 1e-10, "atol": 1e-12}
@@ -239,6 +240,175 @@ def test_train_fused_divergence_is_reported(kernel):
 def test_auto_engine_is_nn_for_hidden_layers():
     run = gdlab.train(data=dataset("binary"), model="mlp", epochs=2, quiet=True)
     assert run.config["engine"] == "nn"
+
+
+# --- a whole mini-batch epoch in one compiled loop ---------------------------------------------
+EPOCH_RULES = ("sgd", "momentum", "nesterov")
+
+
+def loop_epochs(name, model, X, y, *, loss, rule, l2, batch_size, epochs, lr, dtype=None):
+    """The training loop's way: Batcher batches, one ``step`` each, stop at a non-finite loss."""
+    engine = make_engine(name, model, loss=loss, rule=rule, l2=l2)
+    batcher = Batcher(X, y, batch_size=batch_size, seed=5)
+    losses, norms = [], []
+    for epoch in range(1, epochs + 1):
+        for Xb, yb in batcher.epoch(epoch):
+            if dtype is not None:  # a float64 reference of float32 data
+                Xb, yb = Xb.to(dtype), yb if loss == "cross-entropy" else yb.to(dtype)
+            value, norm = engine.step(Xb, yb, lr=lr)
+            losses.append(value)
+            norms.append(norm)
+            if not math.isfinite(value):
+                return losses, norms, engine
+    return losses, norms, engine
+
+
+def kernel_epochs(model, X, y, *, loss, rule, l2, batch_size, epochs, lr):
+    engine = make_engine("fast", model, loss=loss, rule=rule, l2=l2)
+    assert engine.runs_epochs(X)
+    losses, norms = [], []
+    for epoch in range(1, epochs + 1):
+        order = epoch_order(X.shape[0], seed=5, epoch=epoch)
+        values, norm = engine.minibatch_epoch(X, y, order, batch_size=batch_size, lr=lr)
+        losses += values
+        norms.append(norm)
+        if not math.isfinite(values[-1]):
+            break
+    return losses, norms, engine
+
+
+@pytest.mark.parametrize("rule", EPOCH_RULES)
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("batch_size", [16, 50])  # 203 rows: a short last batch; tiles of 16
+def test_minibatch_epoch_matches_autograd_steps_float64(kernel, case, rule, batch_size):
+    factory, loss, l2 = CASES[case]
+    torch.manual_seed(0)
+    model = factory().double()
+    X, y = make_data(loss, model.out_features)
+    opts = dict(loss=loss, rule=rule, l2=l2, batch_size=batch_size, epochs=2, lr=LR[rule])
+    got, got_norms, got_engine = kernel_epochs(copy.deepcopy(model), X, y, **opts)
+    ref, ref_norms, ref_engine = loop_epochs("autograd", copy.deepcopy(model), X, y, **opts)
+    steps = 2 * math.ceil(N / batch_size)
+    assert len(got) == len(ref) == steps
+    np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-12)  # every update's loss
+    per_epoch = steps // 2
+    np.testing.assert_allclose(got_norms, [ref_norms[per_epoch - 1], ref_norms[-1]], rtol=1e-10)
+    torch.testing.assert_close(got_engine.params, ref_engine.params, **F64)
+    assert not torch.equal(got_engine.params[0], model.layers[0].weight)  # it really moved
+    if rule != "sgd":  # the velocities carry on into the next epoch (and a checkpoint)
+        torch.testing.assert_close(got_engine.state["buf"], ref_engine.state["buf"], **F64)
+
+
+@pytest.mark.parametrize("case", ["linear-mse", "logistic-bce-l2", "softmax10-ce-l2"])
+def test_minibatch_epoch_float32_follows_float64_autograd(kernel, case):
+    factory, loss, l2 = CASES[case]
+    torch.manual_seed(0)
+    model = factory()
+    X, y = make_data(loss, model.out_features, n=1000, dtype=torch.float32)
+    opts = dict(loss=loss, rule="momentum", l2=l2, batch_size=64, epochs=2, lr=0.05)
+    got, _, got_engine = kernel_epochs(copy.deepcopy(model), X, y, **opts)
+    ref, _, ref_engine = loop_epochs("autograd", copy.deepcopy(model).double(), X, y,
+                                     dtype=torch.float64, **opts)
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close([p.double() for p in got_engine.params], ref_engine.params, **F32)
+
+
+def test_minibatch_epoch_stops_at_the_first_nonfinite_loss(kernel):
+    torch.manual_seed(0)
+    model = LinearRegression(D).double()
+    X, y = make_data("mse", 1)
+    opts = dict(loss="mse", rule="sgd", l2=0.0, batch_size=8, epochs=3, lr=1e3)
+    got, _, _ = kernel_epochs(copy.deepcopy(model), X, y, **opts)
+    ref, _, _ = loop_epochs("autograd", copy.deepcopy(model), X, y, **opts)
+    per_epoch = math.ceil(N / 8)
+    assert per_epoch < len(got) == len(ref) < 2 * per_epoch  # stopped inside the second epoch
+    assert not math.isfinite(got[-1])
+    assert all(math.isfinite(v) for v in got[:-1])
+    np.testing.assert_allclose(got[:3], ref[:3], rtol=1e-10)
+
+
+def test_adam_and_hidden_layers_are_not_run_as_whole_epochs(kernel):
+    X, _ = make_data("mse", 1)
+    assert not make_engine("fast", LinearRegression(D).double(), loss="mse", rule="adam").runs_epochs(X)
+    mlp = MLP(D, 1, (4,), "tanh").double()
+    assert not make_engine("fast", mlp, loss="mse").runs_epochs(X)
+
+
+@pytest.fixture
+def epoch_calls(monkeypatch):
+    """Counts the calls of ``FastEngine.minibatch_epoch`` (the branch of ``fit``)."""
+    calls = []
+    real = fast.FastEngine.minibatch_epoch
+
+    def counted(self, *args, **kwargs):
+        calls.append(kwargs["batch_size"])
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(fast.FastEngine, "minibatch_epoch", counted)
+    return calls
+
+
+@pytest.mark.parametrize("task", ["regression", "binary", "multiclass"])
+@pytest.mark.parametrize("optimizer", ["minibatch", "momentum", "nesterov"])
+def test_train_compiled_epochs_match_autograd(kernel, epoch_calls, task, optimizer):
+    """Same history, per-update losses, step count and parameters as the autograd loop."""
+    extra = {"l2": 0.01} if task == "binary" else {}
+    fast_run, ref_run = compare_runs(task, optimizer, batch_size=32, epochs=3, **extra)
+    assert epoch_calls == [32, 32, 32]  # every epoch went through the compiled loop
+    assert [s["step"] for s in fast_run.steps] == [s["step"] for s in ref_run.steps]
+    assert [s["epoch"] for s in fast_run.steps] == [s["epoch"] for s in ref_run.steps]
+    np.testing.assert_allclose([s["loss"] for s in fast_run.steps],
+                               [s["loss"] for s in ref_run.steps], rtol=1e-10)
+    assert fast_run.steps[-1]["step"] == 3 * math.ceil(210 / 32)  # 300 rows − 30 % val/test
+
+
+def test_train_compiled_epochs_keep_the_recorded_steps_bound(kernel, epoch_calls, monkeypatch):
+    monkeypatch.setattr(importlib.import_module("gdlab.train"), "MAX_RECORDED_STEPS", 10)
+    fast_run, ref_run = compare_runs("regression", "minibatch", batch_size=32, epochs=2)
+    assert epoch_calls
+    assert len(fast_run.steps) == len(ref_run.steps) == 10
+    assert [s["step"] for s in fast_run.steps] == list(range(1, 11))
+
+
+def test_train_compiled_epochs_stop_like_the_loop_on_divergence(kernel, epoch_calls):
+    common = dict(optimizer="minibatch", batch_size=8, lr=1e6, epochs=20, quiet=True,
+                  standardize=False, dtype="float64", test_fraction=0.0)  # no test scores of inf
+    with pytest.raises(gdlab.DivergedError) as e:
+        gdlab.train(data=dataset("regression"), **common)
+    with pytest.raises(gdlab.DivergedError) as ref:
+        gdlab.train(data=dataset("regression"), engine="autograd", **common)
+    assert epoch_calls
+    assert e.value.epoch == ref.value.epoch
+    assert len(e.value.run.steps) == len(ref.value.run.steps)
+    assert not math.isfinite(e.value.run.steps[-1]["loss"])
+    assert e.value.run.steps[-1]["epoch"] % 1 > 0  # it broke off inside the epoch
+
+
+@pytest.mark.parametrize("setting", ["record_path", "step_callback", "adam", "epoch_callback"])
+def test_train_compiled_epochs_only_when_nothing_observable_changes(kernel, epoch_calls, setting):
+    class StepWatcher(Callback):  # acts between updates, as the playground's pause does
+        def __init__(self):
+            self.seen = []
+
+        def on_step_end(self, state, step, loss):
+            self.seen.append(step)
+
+    class EpochWatcher(Callback):  # acts between epochs only: the compiled loop is fine
+        def on_epoch_end(self, state, entry):
+            pass
+
+    cb = StepWatcher() if setting == "step_callback" else EpochWatcher()
+    run = gdlab.train(
+        data=dataset("binary"), optimizer="adam" if setting == "adam" else "minibatch",
+        batch_size=32, lr=0.05, epochs=2, quiet=True, seed=1, dtype="float64",
+        record_path=setting == "record_path", callbacks=[cb],
+    )
+    assert run.config["engine"] == "fast"
+    assert bool(epoch_calls) == (setting == "epoch_callback")
+    if setting == "step_callback":
+        assert cb.seen == list(range(1, 2 * math.ceil(210 / 32) + 1))
+    if setting == "record_path":
+        assert run.path.shape[0] == 2 * math.ceil(210 / 32) + 1
 
 
 # --- batching: one reusable buffer, the same batches ---------------------------------------------

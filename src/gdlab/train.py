@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from . import distributed
-from .batching import Batcher, epoch_order  # noqa: F401 (re-exported)
+from .batching import Batcher, epoch_order
 from .config import TrainConfig
 from .data import Dataset, Standardizer, load, split_dataset
 from .data.stream import AUTO_STREAM_FRACTION, StreamData, open_stream, should_stream
@@ -399,28 +399,32 @@ def fit(
         cb.on_train_begin(state)
     bar = _progress_bar(cfg, progress, start=state.epoch)
     n_batches = batcher.n_batches
+    whole_epochs = single and _compiled_epochs(engine, batcher, state, callbacks)
     while state.epoch < cfg.epochs and state.stopped_reason is None:
         epoch = state.epoch + 1
         t0 = time.perf_counter()
         lr = lr_at(cfg, epoch)  # set lr
         norm = 0.0
         with _one_thread_for_small_batches(batcher):
-            for i, batch in enumerate(batcher.epoch(epoch)):  # one update per batch
-                if ahead is not None:  # the gradient came with the last evaluation
-                    loss, norm = ahead.loss, engine.apply_(ahead, lr=lr)
-                elif isinstance(batch, Pieces):  # streamed chunks, or this process's share
-                    loss, norm = engine.step_chunks(batch, lr=lr, comm=comm)
-                else:
-                    loss, norm = engine.step(*batch, lr=lr)  # forward, backward, update
-                state.step += 1
-                if len(state.steps) < MAX_RECORDED_STEPS:
-                    state.steps.append({"step": state.step, "epoch": epoch - 1 + (i + 1) / n_batches, "loss": loss})
-                if state.path is not None:
-                    state.path.append(flat_params(model))
-                for cb in callbacks:
-                    cb.on_step_end(state, state.step, loss)
-                if not math.isfinite(loss):
-                    break
+            if whole_epochs:  # every update of the epoch in one compiled loop: same batches, same math
+                norm = _compiled_epoch(engine, batcher, state, epoch=epoch, lr=lr)
+            else:
+                for i, batch in enumerate(batcher.epoch(epoch)):  # one update per batch
+                    if ahead is not None:  # the gradient came with the last evaluation
+                        loss, norm = ahead.loss, engine.apply_(ahead, lr=lr)
+                    elif isinstance(batch, Pieces):  # streamed chunks, or this process's share
+                        loss, norm = engine.step_chunks(batch, lr=lr, comm=comm)
+                    else:
+                        loss, norm = engine.step(*batch, lr=lr)  # forward, backward, update
+                    state.step += 1
+                    if len(state.steps) < MAX_RECORDED_STEPS:
+                        state.steps.append({"step": state.step, "epoch": epoch - 1 + (i + 1) / n_batches, "loss": loss})
+                    if state.path is not None:
+                        state.path.append(flat_params(model))
+                    for cb in callbacks:
+                        cb.on_step_end(state, state.step, loss)
+                    if not math.isfinite(loss):
+                        break
         # --- evaluate and log --------------------------------------------------------
         if ahead is not None:  # one read of X: this epoch's loss and the next gradient
             ahead = engine.full_pass(prep.X_train, prep.y_train)
@@ -448,6 +452,38 @@ def fit(
     if state.stopped_reason is None:
         state.stopped_reason = "max_epochs"
     return state
+
+
+def _compiled_epoch(engine, batcher: Batcher, state: TrainState, *, epoch: int, lr: float) -> float:
+    """One mini-batch epoch through :meth:`FastEngine.minibatch_epoch`, recorded as the
+    loop records it (``state.step``, the per-update losses); returns the last gradient norm."""
+    order = epoch_order(batcher.n, seed=batcher.seed, epoch=epoch)  # the Batcher's order
+    losses, norm = engine.minibatch_epoch(
+        batcher.X, batcher.y, order, batch_size=batcher.batch_size, lr=lr
+    )
+    n_batches = batcher.n_batches
+    room = max(0, MAX_RECORDED_STEPS - len(state.steps))
+    state.steps.extend(
+        {"step": state.step + i + 1, "epoch": epoch - 1 + (i + 1) / n_batches, "loss": loss}
+        for i, loss in enumerate(losses[:room])
+    )
+    state.step += len(losses)
+    return norm
+
+
+def _compiled_epochs(engine, batcher, state: TrainState, callbacks) -> bool:
+    """Whether the mini-batch epochs can run in the ``fast`` engine's compiled loop
+    (:meth:`FastEngine.minibatch_epoch`) without changing anything observable: an
+    in-memory :class:`Batcher` on the CPU, a model and update rule the loop covers, no
+    parameter path to record and no callback that acts between updates."""
+    return (
+        isinstance(engine, FastEngine)
+        and type(batcher) is Batcher
+        and not batcher.full_batch
+        and engine.runs_epochs(batcher.X)
+        and state.path is None
+        and not any(type(cb).on_step_end is not Callback.on_step_end for cb in callbacks)
+    )
 
 
 @contextlib.contextmanager

@@ -16,7 +16,11 @@ Two ways to compute it, chosen by size:
   produces the loss, the gradient and the number of correct predictions together
   (:mod:`gdlab.engines.kernels`); an epoch then reads X once, near the machine's memory
   bandwidth. The same pass serves as the epoch's evaluation (see ``gdlab.train.fit``).
-- mini-batches, small data and GPUs: the same formulas as a handful of tensor
+- mini-batch epochs on that same large CPU data, with the ``sgd``, ``momentum`` or
+  ``nesterov`` rule: the whole epoch in one compiled loop (:meth:`FastEngine.minibatch_epoch`),
+  each batch's rows read from X by index, with no Python between batches;
+  ``gdlab.train.fit`` uses it when nothing must run between updates.
+- other mini-batches, small data and GPUs: the same formulas as a handful of tensor
   operations, with no autograd graph and no optimizer object, which is what a
   mini-batch step costs beyond reading its rows.
 
@@ -191,3 +195,51 @@ class FastEngine(ManualEngine):
         """One update on the batch (X, y); returns (loss before the update, gradient norm)."""
         p = self.full_pass(X, y, count_correct=False)
         return p.loss, self.apply_(p, lr=lr)
+
+    # --- a whole mini-batch epoch -------------------------------------------------------------
+    def runs_epochs(self, X: torch.Tensor) -> bool:
+        """Whether :meth:`minibatch_epoch` can run the mini-batch epochs over the training
+        rows X: the compiled kernel's conditions (:meth:`uses_kernel`) and an update rule
+        it covers (``sgd``, ``momentum``, ``nesterov``; ``adam`` steps one batch at a time)."""
+        from .kernels import RULE_CODES
+
+        return self.rule in RULE_CODES and self.uses_kernel(X)
+
+    def minibatch_epoch(
+        self, X: torch.Tensor, y: torch.Tensor, order: torch.Tensor, *, batch_size: int, lr: float
+    ) -> tuple[list[float], float]:
+        """Every update of one mini-batch epoch in one compiled loop.
+
+        The batches are ``order[t·B : (t+1)·B]`` (``B = batch_size``), the rows that
+        :class:`gdlab.batching.Batcher` gathers for the same order, and each update is
+        :meth:`step`'s (same loss, gradient and rule), so the parameters match a loop of
+        :meth:`step` calls within float rounding. Each row is read from X by its index
+        (no gathered copy) and no Python runs between batches, which is what a small
+        batch costs in a loop of tensor operations (see
+        :func:`gdlab.engines.kernels.minibatch_epoch_`).
+
+        Returns the loss of each update (the loop's ``step`` losses; it stops after the
+        first non-finite one) and the last update's gradient norm.
+        """
+        from . import kernels
+
+        code = kernels.LOSS_CODES[self.loss]
+        Xn = X.numpy()
+        Y, labels = kernels.targets(y.contiguous().numpy(), code, Xn.dtype)
+        W, b = self._layer.weight.detach(), self._layer.bias.detach()
+        bufs = self.state.get("buf") if self.rule != "sgd" else None
+        has_buf = bufs is not None and bufs[0] is not None
+        if self.rule == "sgd":
+            bufW, bufb = W.new_empty((0, 0)), b.new_empty(0)  # not read
+        elif has_buf:
+            bufW, bufb = bufs[0].contiguous(), bufs[1].contiguous()
+        else:
+            bufW, bufb = torch.zeros_like(W), torch.zeros_like(b)
+        losses, norm = kernels.minibatch_epoch(
+            Xn, Y, labels, order.numpy(), W.numpy(), b.numpy(), batch_size=batch_size,
+            loss=code, half=self.loss == "half-mse", rule=self.rule, lr=lr, l2=self.l2,
+            momentum=self.momentum, bufW=bufW.numpy(), bufb=bufb.numpy(), has_buf=has_buf,
+        )
+        if self.rule != "sgd" and len(losses):
+            self.state["buf"] = [bufW, bufb]  # as update_ keeps them, in params order
+        return losses.tolist(), norm

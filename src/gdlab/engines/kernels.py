@@ -21,6 +21,11 @@ Per-row quantities, with the unscaled δ the caller multiplies by 1/n (see ``fas
 - bce (per output): ℓ = max(z, 0) − z y + log(1 + e^{−|z|}),   δ = σ(z) − y
 - cross-entropy: ℓ = log Σ_c e^{z_c − m} − (z_y − m), m = max_c z_c,   δ = softmax(z) − onehot(y)
 
+A mini-batch epoch runs whole in :func:`minibatch_epoch_`: the same per-row loss and δ,
+each batch's rows read by their index in the epoch's permutation (no gathered copy), the
+next rows prefetched while the current ones are computed, and the update applied in
+place after each batch.
+
 Sums run in the data's dtype inside a tile and in float64 across tiles, so a float32
 gradient over millions of rows loses no more than a tile's worth of rounding. For
 float32 data, e^t (t ≤ 0) is a degree-7 polynomial on a reduced argument (below), which
@@ -33,7 +38,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 F32 = np.float32
 TILE = 128  # rows per tile: a (128, 100) float32 tile is 50 KB, well inside L2
@@ -318,3 +326,201 @@ def fused_pass(X, Y, labels, W, b, loss, n_threads, *, scale, l2, gW, gb_out):
     norm = finish_(G.sum(0), gb.sum(0), W, scale, l2, gW, gb_out)
     total, correct = out.sum(0)
     return float(total), float(correct), norm
+
+
+# --- a whole mini-batch epoch in one compiled loop ----------------------------------------
+MB_TILE = 16  # rows of a mini-batch handled together: 16 rows of d = 100 float32 are 6 KB (L1)
+CACHE_LINE = 64  # bytes
+
+
+@intrinsic
+def prefetch_(typingctx, flat, i):
+    """Start loading the cache line that holds ``flat[i]`` (LLVM's ``llvm.prefetch``: a
+    hint that retires at once, so the load overlaps the work before the value is used)."""
+
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        i8p = ir.IntType(8).as_pointer()
+        ptr = builder.bitcast(builder.gep(ary.data, [args[1]]), i8p)
+        i32 = ir.IntType(32)
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), "llvm.prefetch.p0i8"
+        )
+        # read (0), keep in every cache level (3), data cache (1)
+        builder.call(fn, [ptr, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return types.void(flat, i), codegen
+
+
+@njit(fastmath=FASTMATH, cache=True)
+def prefetch_rows_(flat, d, idx, step):
+    """Prefetch every cache line of the rows ``idx`` of X, given as ``flat`` (n·d,)."""
+    for r in range(idx.shape[0]):
+        base = idx[r] * d
+        for j in range(0, d, step):
+            prefetch_(flat, base + j)
+        prefetch_(flat, base + d - 1)
+SGD, MOMENTUM, NESTEROV = 0, 1, 2
+RULE_CODES = {"sgd": SGD, "momentum": MOMENTUM, "nesterov": NESTEROV}
+
+
+@njit(fastmath=FASTMATH, cache=True)
+def forward_rows_(X, idx, m, W, b, Z, zero):
+    """Z[:m] ← X[idx[:m]] Wᵀ + b, four rows at a time, each row read by its index (no
+    gathered copy): (m, d) @ (d, k) -> (m, k). Four independent rows keep four cache
+    misses in flight at once."""
+    k, d = W.shape
+    r = 0
+    while r + 4 <= m:
+        i0, i1, i2, i3 = idx[r], idx[r + 1], idx[r + 2], idx[r + 3]
+        for c in range(k):
+            s0 = s1 = s2 = s3 = zero
+            for j in range(d):
+                w = W[c, j]
+                s0 += X[i0, j] * w
+                s1 += X[i1, j] * w
+                s2 += X[i2, j] * w
+                s3 += X[i3, j] * w
+            Z[r, c] = s0 + b[c]
+            Z[r + 1, c] = s1 + b[c]
+            Z[r + 2, c] = s2 + b[c]
+            Z[r + 3, c] = s3 + b[c]
+        r += 4
+    while r < m:
+        for c in range(k):
+            s0 = zero
+            for j in range(d):
+                s0 += X[idx[r], j] * W[c, j]
+            Z[r, c] = s0 + b[c]
+        r += 1
+
+
+@njit(fastmath=FASTMATH, cache=True)
+def backward_rows_(X, idx, m, D, A):
+    """A += D[:m]ᵀ X[idx[:m]], four rows at a time (the rows are in L1 by now):
+    (k, m) @ (m, d) -> (k, d)."""
+    k, d = A.shape
+    r = 0
+    while r + 4 <= m:
+        i0, i1, i2, i3 = idx[r], idx[r + 1], idx[r + 2], idx[r + 3]
+        for c in range(k):
+            d0, d1, d2, d3 = D[r, c], D[r + 1, c], D[r + 2, c], D[r + 3, c]
+            for j in range(d):
+                A[c, j] += d0 * X[i0, j] + d1 * X[i1, j] + d2 * X[i2, j] + d3 * X[i3, j]
+        r += 4
+    while r < m:
+        for c in range(k):
+            d0 = D[r, c]
+            for j in range(d):
+                A[c, j] += d0 * X[idx[r], j]
+        r += 1
+
+
+@njit(nogil=True, fastmath=FASTMATH, cache=True)
+def minibatch_epoch_(X, Y, labels, order, batch_size, loss, half, rule, lr, l2, momentum,
+                     W, b, bufW, bufb, has_buf, losses):
+    r"""One epoch of mini-batch updates of one linear layer, in place on W (k, d), b (k,).
+
+    Batch t holds the rows ``order[t·B : (t+1)·B]`` (the last one may be shorter), read
+    from X by index. For each batch, with m rows and N = m (cross-entropy) or m·k::
+
+        L_t = (1/N) Σ_i ℓ_i,   g_W = (c/N) Σ_i δ_i x_iᵀ + λW,   g_b = (c/N) Σ_i δ_i
+
+    (c = 2 for mse, else 1; ℓ and δ as in :func:`loss_tile_`), then the update of
+    ``gdlab.engines.base.update_``: ``sgd`` p ← p − η g; ``momentum`` v ← μv + g (v = g
+    the first time), p ← p − η v; ``nesterov`` the same v, p ← p − η (g + μv). The
+    velocities live in ``bufW``, ``bufb`` (``has_buf``: they hold a previous step's).
+
+    Writes L_t into ``losses[t]`` and stops after the first batch whose loss is not
+    finite (as the training loop does). Returns (batches run, ‖(g_W, g_b)‖ of the last).
+    Sums are float64 across tiles of ``MB_TILE`` rows, as in :func:`tiled_rows_`.
+    """
+    n, d = X.shape
+    k = W.shape[0]
+    fast = X.itemsize == 4
+    A = np.zeros((k, d), X.dtype)  # Σ δ xᵀ in X's dtype, flushed into G every FLUSH rows
+    zero = A[0, 0]
+    G = np.zeros((k, d))
+    gb = np.zeros(k)
+    gW = np.empty((k, d), X.dtype)
+    gbo = np.empty(k, X.dtype)
+    Z = np.empty((MB_TILE, k), X.dtype)
+    Yg = np.empty((MB_TILE, Y.shape[1]), Y.dtype)
+    labg = np.empty(MB_TILE, labels.dtype)
+    V = np.empty(MB_TILE * k, X.dtype)
+    bits = np.empty(MB_TILE * k, np.int32)
+    flat = X.reshape(-1)  # X is C-contiguous: a view
+    step = max(1, CACHE_LINE // X.itemsize)
+    n_batches = (n + batch_size - 1) // batch_size
+    norm = 0.0
+    for t in range(n_batches):
+        start, stop = t * batch_size, min((t + 1) * batch_size, n)
+        m = stop - start
+        G[:] = 0.0
+        gb[:] = 0.0
+        total, pending = 0.0, 0
+        for t0 in range(start, stop, MB_TILE):  # gradient of the batch, a tile at a time
+            idx = order[t0 : min(t0 + MB_TILE, stop)]
+            mt = idx.shape[0]
+            # the next tile's rows are random cache misses: start them now, so that they
+            # arrive while this tile is computed (about twice the speed on a 2M-row X)
+            prefetch_rows_(flat, d, order[t0 + MB_TILE : t0 + 2 * MB_TILE], step)
+            for r in range(mt):  # the tile's targets, by index
+                if loss == CROSS_ENTROPY:
+                    labg[r] = labels[idx[r]]
+                else:
+                    for c in range(Y.shape[1]):
+                        Yg[r, c] = Y[idx[r], c]
+            forward_rows_(X, idx, mt, W, b, Z, zero)  # Z = X_tile Wᵀ + b
+            tile_total, _ = loss_tile_(Z, Yg, labg, 0, mt, loss, V, bits, fast)  # Z ← δ
+            backward_rows_(X, idx, mt, Z, A)  # A += δᵀ X_tile
+            total += tile_total
+            for r in range(mt):
+                for c in range(k):
+                    gb[c] += Z[r, c]
+            pending += mt
+            if pending >= FLUSH or t0 + MB_TILE >= stop:
+                _flush_(A, G, zero)
+                pending = 0
+        if loss == CROSS_ENTROPY:
+            scale = 1.0 / m
+            mean = total / m
+        else:
+            scale = (1.0 if half or loss == BCE else 2.0) / (m * k)
+            mean = total / (m * k) * (0.5 if half else 1.0)
+        norm = finish_(G, gb, W, scale, l2, gW, gbo)  # gW, gbo ← the gradient, in X's dtype
+        if rule == SGD:
+            for c in range(k):
+                for j in range(d):
+                    W[c, j] -= lr * gW[c, j]
+                b[c] -= lr * gbo[c]
+        else:
+            for c in range(k):
+                for j in range(d):
+                    g = gW[c, j]
+                    v = momentum * bufW[c, j] + g if has_buf else g
+                    bufW[c, j] = v
+                    W[c, j] -= lr * (g + momentum * v if rule == NESTEROV else v)
+                g = gbo[c]
+                v = momentum * bufb[c] + g if has_buf else g
+                bufb[c] = v
+                b[c] -= lr * (g + momentum * v if rule == NESTEROV else v)
+            has_buf = True
+        losses[t] = mean
+        if not math.isfinite(mean):
+            return t + 1, norm
+    return n_batches, norm
+
+
+def minibatch_epoch(X, Y, labels, order, W, b, *, batch_size, loss, half, rule, lr, l2,
+                    momentum, bufW, bufb, has_buf) -> tuple[np.ndarray, float]:
+    """Run :func:`minibatch_epoch_`; returns (the loss of each batch run, the last
+    batch's gradient norm). ``rule`` is a name of :data:`RULE_CODES`."""
+    n_batches = -(-X.shape[0] // batch_size)
+    losses = np.empty(n_batches)
+    done, norm = minibatch_epoch_(
+        X, Y, labels, order, batch_size, loss, half, RULE_CODES[rule], lr, l2, momentum,
+        W, b, bufW, bufb, has_buf, losses,
+    )
+    return losses[:done], norm
