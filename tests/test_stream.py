@@ -99,3 +99,30 @@ def test_parquet_non_numeric_feature_is_located(tmp_path):
     pd.DataFrame({"a": ["1", "2", "zz"], "y": [1.0, 2.0, 3.0]}).to_parquet(tmp_path / "p.parquet")
     with pytest.raises(GdlabError, match=r"p\.parquet: row index 2, column 'a': 'zz'"):
         open_stream(tmp_path / "p.parquet", val_fraction=0, test_fraction=0, log=lambda _m: None)
+
+
+def test_streamed_full_batch_gd_equals_in_memory_gd(npy_file):
+    import gdlab
+
+    path, _, _ = npy_file
+    kw = dict(optimizer="gd", lr=0.2, epochs=15, dtype="float64", val_fraction=0,
+              test_fraction=0, quiet=True)
+    streamed = gdlab.train(data=str(path), stream=True, **kw)
+    loaded = gdlab.train(data=str(path), **kw)
+    np.testing.assert_allclose(streamed.metrics["params"]["weight"],
+                               loaded.metrics["params"]["weight"], rtol=1e-10)
+    np.testing.assert_allclose(streamed.metrics["params"]["bias"],
+                               loaded.metrics["params"]["bias"], rtol=1e-10)
+    np.testing.assert_allclose([h["train_loss"] for h in streamed.history],
+                               [h["train_loss"] for h in loaded.history], rtol=1e-10)
+
+
+def test_a_file_too_big_for_memory_is_streamed_automatically(npy_file, monkeypatch):
+    import gdlab
+
+    path, _, _ = npy_file
+    monkeypatch.setattr(stream, "available_memory", lambda: path.stat().st_size)  # "half full"
+    said = []
+    run = gdlab.train(data=str(path), optimizer="gd", epochs=2, log=said.append)
+    assert any("streaming it from disk" in line for line in said)
+    assert run.config["stream"] is True
