@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
+# scikit-learn's array-API estimator check runs only when SciPy is imported with this set
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
 import json
 from pathlib import Path
 
