@@ -13,10 +13,11 @@ import html
 import json
 import math
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from .checkpoint import atomic_write_text
 
 # figures by file-name prefix, in the order a learner reads them, with how to read each;
 # other PNGs follow by name with a caption made from the file name
@@ -269,18 +270,6 @@ def _read_json(path: Path) -> dict:
         return json.load(f)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def write_report(run_dir: str | os.PathLike, *, title: str | None = None) -> Path:
     """Write ``run_dir/report.html`` from ``config.json``, ``metrics.json``,
     ``history.csv`` and every ``*.png`` in the folder; returns its path.
@@ -296,5 +285,5 @@ def write_report(run_dir: str | os.PathLike, *, title: str | None = None) -> Pat
     history = read_history_csv(hist_path) if hist_path.exists() else []
     images = {p.name: p.read_bytes() for p in sorted(run.glob("*.png"))}
     out = run / "report.html"
-    _write_atomic(out, build_report_html(config, metrics, history, images, title=title))
+    atomic_write_text(out, build_report_html(config, metrics, history, images, title=title))
     return out

@@ -11,7 +11,6 @@ import functools
 import io
 import math
 import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -85,18 +84,10 @@ def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
 
     The image is ``fig`` inches x ``fig.dpi`` (1200 px wide for gdlab figures).
     """
+    from gdlab.checkpoint import atomic_write_bytes
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = png_bytes(fig)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write_bytes(path, png_bytes(fig))
     return path
 
 
