@@ -7,10 +7,15 @@ import os
 # scikit-learn's array-API estimator check runs only when SciPy is imported with this set
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
+import contextlib
 import json
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import torch
 
 from gdlab.cli import main
 
@@ -41,3 +46,36 @@ def gdlab_cli(capsys, monkeypatch, tmp_path):
 
 def read_metrics(folder: Path) -> dict:
     return json.loads((Path(folder) / "metrics.json").read_text())
+
+
+@contextlib.contextmanager
+def one_torch_thread() -> Iterator[None]:
+    """Tiny tensors on a busy 2-core machine: intra-op threads only add barrier waits
+    (and `gdlab serve` trains on one thread too). Restores the setting afterwards."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+@contextlib.contextmanager
+def playground_server() -> Iterator[int]:
+    """A real playground server (uvicorn, as `gdlab serve` runs it) on a free port."""
+    from gdlab.web.server import bind, make_server
+
+    sock = bind("127.0.0.1", 0)
+    srv = make_server(sock, "127.0.0.1")
+    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    for _ in range(1000):
+        if srv.started:
+            break
+        time.sleep(0.01)
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        srv.should_exit = True
+        thread.join(10)
+        sock.close()

@@ -23,13 +23,13 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 import gdlab
-from conftest import read_metrics
+from conftest import one_torch_thread, playground_server, read_metrics
 from gdlab.errors import GdlabError
 from gdlab.lessons import LESSONS
 from gdlab.models import build_model
 from gdlab.web import limits
 from gdlab.web.jobs import TokenBucket, parse_command
-from gdlab.web.server import bind, make_server
+from gdlab.web.server import bind
 from gdlab.web.session import Session
 from gdlab.web.settings import parse_settings
 from gdlab.web.views import Panels
@@ -40,28 +40,14 @@ PLAYGROUND_LESSONS = [name for name, lesson in LESSONS.items() if lesson.playgro
 
 @pytest.fixture(autouse=True)
 def one_thread():
-    """The server trains on one thread (gdlab serve sets it); tiny tensors are fastest so."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+    with one_torch_thread():
+        yield
 
 
 @pytest.fixture(scope="module")
 def server():
-    """A real playground server (uvicorn, as `gdlab serve` runs it) on a free port."""
-    sock = bind("127.0.0.1", 0)
-    srv = make_server(sock, "127.0.0.1")
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    for _ in range(1000):
-        if srv.started:
-            break
-        time.sleep(0.01)
-    yield sock.getsockname()[1]
-    srv.should_exit = True
-    thread.join(10)
-    sock.close()
+    with playground_server() as port:
+        yield port
 
 
 @pytest.fixture

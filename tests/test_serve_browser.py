@@ -12,7 +12,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import threading
 import time
 from pathlib import Path
 
@@ -22,10 +21,10 @@ import torch
 from playwright.sync_api import sync_playwright
 
 import gdlab
+from conftest import one_torch_thread, playground_server
 from gdlab.lessons import LESSONS
 from gdlab.models import build_model
 from gdlab.web import limits
-from gdlab.web.server import bind, make_server
 from gdlab.web.settings import parse_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
@@ -39,22 +38,8 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="module")
 def base_url():
-    """A real playground server (uvicorn, as `gdlab serve` runs it) on a free port."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # what `gdlab serve` does
-    sock = bind("127.0.0.1", 0)
-    server = make_server(sock, "127.0.0.1")
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    for _ in range(1000):
-        if server.started:
-            break
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(10)
-    sock.close()
-    torch.set_num_threads(threads)
+    with one_torch_thread(), playground_server() as port:  # one thread, as `gdlab serve`
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")

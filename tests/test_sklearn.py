@@ -17,16 +17,14 @@ from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_sp
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from conftest import one_torch_thread
 from gdlab.sklearn import GDClassifier, GDRegressor
 
 
 @pytest.fixture(autouse=True)
 def _one_torch_thread():
-    """Tiny fits: intra-op threads only add barrier waits on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with one_torch_thread():
+        yield
 
 
 @pytest.fixture(scope="module")

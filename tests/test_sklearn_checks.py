@@ -8,9 +8,9 @@ fail); every other check must pass, with warnings as errors (pyproject.toml).
 from __future__ import annotations
 
 import pytest
-import torch
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from conftest import one_torch_thread
 from gdlab.sklearn import GDClassifier, GDRegressor
 
 # The MLPs get lr=0.01 (lr="auto" caps η at 0.001 with hidden layers, slow enough that
@@ -25,12 +25,8 @@ ESTIMATORS = [
 
 @pytest.fixture(autouse=True)
 def _one_torch_thread():
-    """The checks fit tiny data: intra-op threads only add barrier waits (which grow to
-    milliseconds per op when the machine is busy), so run them on one thread."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with one_torch_thread():
+        yield
 
 
 def expected_failed_checks(estimator) -> dict[str, str]:
