@@ -1,7 +1,10 @@
 """Losses, all computed from raw model outputs and all averaged over the batch.
 
 The reduction is stated, not implied: every loss here is the **mean** over the rows of
-the batch (``reduction="mean"``). For one row with prediction ŷ (or logit z):
+the batch (``reduction="mean"``), or with per-row weights w the weighted mean
+Σᵢ wᵢ ℓᵢ / Σᵢ wᵢ (a batch whose weights sum to 0 has loss 0). For one row with
+prediction ŷ (or logit z), ℓ is averaged over the row's k outputs for the elementwise
+losses:
 
 - ``mse``:           (ŷ − y)²                     (torch.nn.MSELoss)
 - ``half-mse``:      ½ (ŷ − y)²                   (d2l's squared_loss; gradient has no 2)
@@ -17,12 +20,28 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-LOSSES = ("mse", "half-mse", "bce", "cross-entropy")
+from .config import LOSSES
+
 REDUCTION = "mean"
 
 
-def compute_loss(name: str, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Mean loss of raw outputs ``out`` (n, k) against targets ``y``."""
+def _row_losses(name: str, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """ℓᵢ of each row, shape (n,) (elementwise losses averaged over the k outputs)."""
+    if name == "mse":
+        return F.mse_loss(out, y, reduction="none").mean(1)
+    if name == "half-mse":
+        return 0.5 * F.mse_loss(out, y, reduction="none").mean(1)
+    if name == "bce":
+        return F.binary_cross_entropy_with_logits(out, y, reduction="none").mean(1)
+    if name == "cross-entropy":
+        return F.cross_entropy(out, y, reduction="none")
+    raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}")
+
+
+def compute_loss(name: str, out: torch.Tensor, y: torch.Tensor, w: torch.Tensor | None = None) -> torch.Tensor:
+    """Mean loss of raw outputs ``out`` (n, k) against targets ``y`` (weighted by ``w`` (n,))."""
+    if w is not None:
+        return (w * _row_losses(name, out, y)).sum() / w.sum().clamp_min(torch.finfo(out.dtype).tiny)
     if name == "mse":
         return F.mse_loss(out, y, reduction=REDUCTION)
     if name == "half-mse":
@@ -34,24 +53,29 @@ def compute_loss(name: str, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}")
 
 
-def output_gradient(name: str, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """∂L/∂out for the mean loss, written by hand (used by the hand-written engines).
+def output_gradient(name: str, out: torch.Tensor, y: torch.Tensor, w: torch.Tensor | None = None) -> torch.Tensor:
+    """∂L/∂out for the (weighted) mean loss, written by hand (the hand-written engines).
 
     mse: 2(ŷ − y)/(n·k); half-mse: (ŷ − y)/(n·k); bce: (σ(z) − y)/(n·k);
-    cross-entropy: (softmax(z) − onehot(y))/n.
+    cross-entropy: (softmax(z) − onehot(y))/n. With weights, each row's term is
+    multiplied by wᵢ and n becomes Σ wᵢ.
     """
-    n = out.shape[0]
+    n, k = out.shape
     if name == "mse":
-        return 2.0 * (out - y) / out.numel()
-    if name == "half-mse":
-        return (out - y) / out.numel()
-    if name == "bce":
-        return (torch.sigmoid(out) - y) / out.numel()
-    if name == "cross-entropy":
-        g = torch.softmax(out, dim=1)
+        g, per = 2.0 * (out - y), k
+    elif name == "half-mse":
+        g, per = out - y, k
+    elif name == "bce":
+        g, per = torch.sigmoid(out) - y, k
+    elif name == "cross-entropy":
+        g, per = torch.softmax(out, dim=1), 1
         g[torch.arange(n, device=out.device), y] -= 1.0
-        return g / n
-    raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}")
+    else:
+        raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}")
+    if w is None:
+        return g / (n * per)
+    total = w.sum().clamp_min(torch.finfo(out.dtype).tiny)
+    return g * (w / (total * per)).unsqueeze(1)
 
 
 def default_loss(task: str) -> str:

@@ -15,8 +15,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-ACTIVATIONS = ("sigmoid", "relu", "tanh")
-MODELS = ("linear", "logistic", "softmax", "mlp")
+from .config import ACTIVATIONS, MODELS
 
 
 def _init_linear(layer: nn.Linear, init_std: float | None) -> None:
@@ -25,7 +24,8 @@ def _init_linear(layer: nn.Linear, init_std: float | None) -> None:
     if init_std is not None:
         with torch.no_grad():
             layer.weight.normal_(0.0, init_std)
-            layer.bias.zero_()
+            if layer.bias is not None:
+                layer.bias.zero_()
 
 
 class _Stack(nn.Module):
@@ -34,9 +34,10 @@ class _Stack(nn.Module):
     kind = "base"
     activation: str | None = None
 
-    def __init__(self, sizes: Sequence[int], activation: str | None, init_std: float | None):
+    def __init__(self, sizes: Sequence[int], activation: str | None, init_std: float | None,
+                 bias: bool = True):
         super().__init__()
-        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(sizes))
+        self.layers = nn.ModuleList(nn.Linear(a, b, bias=bias) for a, b in itertools.pairwise(sizes))
         self.activation = activation
         for layer in self.layers:
             _init_linear(layer, init_std)
@@ -64,7 +65,13 @@ class _Stack(nn.Module):
             "out_features": self.out_features,
             "hidden": [layer.out_features for layer in self.layers[:-1]],
             "activation": self.activation,
+            "bias": self.has_bias,
         }
+
+    @property
+    def has_bias(self) -> bool:
+        """Whether the layers have biases (``bias=False``: y = x Wᵀ, no intercept)."""
+        return self.layers[0].bias is not None
 
 
 def activate(x: torch.Tensor, name: str | None) -> torch.Tensor:
@@ -89,6 +96,8 @@ class LinearRegression(_Stack):
         Number of targets.
     init_std : float or None, default=None
         If given, weights ~ N(0, init_std²) and bias 0 (d2l uses 0.01).
+    bias : bool, default=True
+        False fits ŷ = x wᵀ through the origin (the notes' y = w·x).
 
     Notes
     -----
@@ -99,8 +108,9 @@ class LinearRegression(_Stack):
 
     kind = "linear"
 
-    def __init__(self, in_features: int, out_features: int = 1, *, init_std: float | None = None):
-        super().__init__([in_features, out_features], None, init_std)
+    def __init__(self, in_features: int, out_features: int = 1, *, init_std: float | None = None,
+                 bias: bool = True):
+        super().__init__([in_features, out_features], None, init_std, bias)
 
 
 class LogisticRegression(_Stack):
@@ -117,8 +127,8 @@ class LogisticRegression(_Stack):
 
     kind = "logistic"
 
-    def __init__(self, in_features: int, *, init_std: float | None = None):
-        super().__init__([in_features, 1], None, init_std)
+    def __init__(self, in_features: int, *, init_std: float | None = None, bias: bool = True):
+        super().__init__([in_features, 1], None, init_std, bias)
 
 
 class SoftmaxRegression(_Stack):
@@ -135,10 +145,11 @@ class SoftmaxRegression(_Stack):
 
     kind = "softmax"
 
-    def __init__(self, in_features: int, n_classes: int, *, init_std: float | None = None):
+    def __init__(self, in_features: int, n_classes: int, *, init_std: float | None = None,
+                 bias: bool = True):
         if n_classes < 2:
             raise ValueError(f"softmax regression needs at least 2 classes, got {n_classes}")
-        super().__init__([in_features, n_classes], None, init_std)
+        super().__init__([in_features, n_classes], None, init_std, bias)
 
 
 class MLP(_Stack):
@@ -171,6 +182,7 @@ class MLP(_Stack):
         activation: str = "sigmoid",
         *,
         init_std: float | None = None,
+        bias: bool = True,
     ):
         if activation not in ACTIVATIONS:
             raise ValueError(
@@ -179,7 +191,7 @@ class MLP(_Stack):
         hidden = tuple(int(h) for h in hidden)
         if not hidden or min(hidden) < 1:
             raise ValueError(f"hidden sizes must be positive integers, got {hidden}")
-        super().__init__([in_features, *hidden, out_features], activation, init_std)
+        super().__init__([in_features, *hidden, out_features], activation, init_std, bias)
 
 
 def build_model(
@@ -190,16 +202,17 @@ def build_model(
     hidden: Sequence[int] = (10,),
     activation: str = "sigmoid",
     init_std: float | None = None,
+    bias: bool = True,
 ) -> _Stack:
     """Build a model from its description (the inverse of ``model.describe()``)."""
     if kind == "linear":
-        return LinearRegression(in_features, out_features, init_std=init_std)
+        return LinearRegression(in_features, out_features, init_std=init_std, bias=bias)
     if kind == "logistic":
-        return LogisticRegression(in_features, init_std=init_std)
+        return LogisticRegression(in_features, init_std=init_std, bias=bias)
     if kind == "softmax":
-        return SoftmaxRegression(in_features, out_features, init_std=init_std)
+        return SoftmaxRegression(in_features, out_features, init_std=init_std, bias=bias)
     if kind == "mlp":
-        return MLP(in_features, out_features, hidden, activation, init_std=init_std)
+        return MLP(in_features, out_features, hidden, activation, init_std=init_std, bias=bias)
     raise ValueError(f"unknown model {kind!r}; choose one of {', '.join(MODELS)}")
 
 

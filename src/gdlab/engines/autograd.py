@@ -17,7 +17,9 @@ def forward(layers, activation: str | None, x: torch.Tensor) -> torch.Tensor:
     last = len(layers) - 1
     h = x  # (n, d)
     for i, layer in enumerate(layers):
-        h = h @ layer.weight.T + layer.bias  # (n, d_in) @ (d_in, d_out) + (d_out,) -> (n, d_out)
+        h = h @ layer.weight.T  # (n, d_in) @ (d_in, d_out) -> (n, d_out)
+        if layer.bias is not None:
+            h = h + layer.bias  # + (d_out,)
         if i < last:
             if activation == "sigmoid":
                 h = torch.sigmoid(h)  # 1/(1 + e^{−z}); torch's op stays finite for large |z|
@@ -30,50 +32,62 @@ def forward(layers, activation: str | None, x: torch.Tensor) -> torch.Tensor:
     return h  # (n, k)
 
 
-def loss_from_outputs(name: str, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """The mean loss written out (the same formulas as ``gdlab.losses``, as a graph)."""
+def row_losses(name: str, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Each row's loss written out, shape (n,) (averaged over the outputs), as a graph."""
     if name == "mse":
-        return ((out - y) ** 2).mean()
+        return ((out - y) ** 2).mean(1)
     if name == "half-mse":
-        return 0.5 * ((out - y) ** 2).mean()
+        return 0.5 * ((out - y) ** 2).mean(1)
     if name == "bce":
         # −[y log σ(z) + (1 − y) log(1 − σ(z))] = max(z, 0) − z y + log(1 + e^{−|z|}), stable
-        return (torch.clamp(out, min=0) - out * y + torch.log1p(torch.exp(-out.abs()))).mean()
+        return (torch.clamp(out, min=0) - out * y + torch.log1p(torch.exp(-out.abs()))).mean(1)
     if name == "cross-entropy":
         # −log softmax(z)_y = logsumexp(z) − z_y; y holds class indices, shape (n,)
         z_true = out.gather(1, y.unsqueeze(1)).squeeze(1)  # (n, k) -> (n,)
-        return (torch.logsumexp(out, dim=1) - z_true).mean()
+        return torch.logsumexp(out, dim=1) - z_true
     raise ValueError(f"unknown loss {name!r}")
+
+
+def loss_from_outputs(name: str, out: torch.Tensor, y: torch.Tensor, w: torch.Tensor | None = None) -> torch.Tensor:
+    """The mean loss written out (the same formulas as ``gdlab.losses``), or the weighted
+    mean Σ wᵢ ℓᵢ / Σ wᵢ."""
+    rows = row_losses(name, out, y)
+    if w is None:
+        return rows.mean()
+    return (w * rows).sum() / w.sum().clamp_min(torch.finfo(out.dtype).tiny)
 
 
 class AutogradEngine(Engine):
     r"""Reverse-mode automatic differentiation on a graph built by hand.
 
-    The objective is J(θ) = L(θ) + (λ/2) Σ_l ‖W_l‖², with L the mean data loss of
+    The objective is J(θ) = L(θ) + (λ₂/2) Σ_l ‖W_l‖² + λ₁ Σ_l |W_l|, with L the (weighted) mean data loss of
     the explicit forward pass (see :func:`forward`, :func:`loss_from_outputs`).
     ``J.backward()`` fills ``p.grad = ∂J/∂p`` for every parameter p, which includes the
-    L2 gradient λ·W; the reported loss is L alone. Gradients are cleared (set to
+    penalty gradients λ₂·W and λ₁·sign(W) (autograd's derivative of |W|); the reported
+    loss is L alone. Gradients are cleared (set to
     ``None``) before each backward so they never accumulate across steps, and the
     update p ← p − η·(rule) is :func:`gdlab.engines.base.update_`, run without a graph.
     """
 
     name = "autograd"
 
-    def loss_and_grads(self, X: torch.Tensor, y: torch.Tensor) -> tuple[float, list[torch.Tensor]]:
-        """Mean data loss at the current parameters and ∂(loss + L2)/∂θ by ``backward``."""
+    def loss_and_grads(
+        self, X: torch.Tensor, y: torch.Tensor, w: torch.Tensor | None = None
+    ) -> tuple[float, list[torch.Tensor]]:
+        """Mean data loss at the current parameters and ∂(loss + penalties)/∂θ by ``backward``."""
         params = self.params
         for p in params:
             p.grad = None  # backward accumulates into .grad: start from nothing
         with torch.enable_grad():  # even if the caller is under torch.no_grad()
             loss = loss_from_outputs(
-                self.loss, forward(self.model.layers, self.model.activation, X), y
+                self.loss, forward(self.model.layers, self.model.activation, X), y, w
             )
             objective = loss
+            weights = [p for p, is_w in zip(params, weight_mask(self.model), strict=True) if is_w]
             if self.l2:
-                weights = [
-                    p for p, is_w in zip(params, weight_mask(self.model), strict=True) if is_w
-                ]
-                objective = loss + 0.5 * self.l2 * sum((W * W).sum() for W in weights)
+                objective = objective + 0.5 * self.l2 * sum((W * W).sum() for W in weights)
+            if self.l1:
+                objective = objective + self.l1 * sum(W.abs().sum() for W in weights)
             objective.backward()  # walks the graph back: p.grad = ∂J/∂p
         grads = [p.grad.detach().clone() for p in params]
         for p in params:

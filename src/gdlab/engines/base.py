@@ -6,15 +6,24 @@ so that evaluation, checkpoints and plots never care which engine trained it.
 
 Interface (keyword-only hyperparameters)::
 
-    engine = make_engine(name, model, loss="mse", rule="sgd", l2=0.0,
+    engine = make_engine(name, model, loss="mse", rule="sgd", l2=0.0, l1=0.0,
                          momentum=0.9, betas=(0.9, 0.999), eps=1e-8)
-    loss, grads = engine.loss_and_grads(X, y)  # at the current parameters, no update
-    loss, grad_norm = engine.step(X, y, lr=0.1)  # one update; loss before it
+    loss, grads = engine.loss_and_grads(X, y, w)  # at the current parameters, no update
+    loss, grad_norm = engine.step(X, y, lr=0.1, w=w)  # one update; loss before it
+    result = engine.epoch(feed, epoch=3, lr=0.1)  # every update of one epoch (EpochResult)
     engine.state_dict() / engine.load_state_dict(d)  # optimizer state, for --resume
 
-``grads`` is a list of tensors in ``model.parameters()`` order and includes the L2 term.
-``loss`` is the data loss only (mean over the batch, see ``gdlab.losses``); the L2
-penalty (λ/2)·Σ‖W‖² over weight matrices (not biases) enters the gradient as λ·W.
+``grads`` is a list of tensors in ``model.parameters()`` order and includes the
+penalties. ``loss`` is the data loss only: the mean over the batch, or the weighted mean
+Σwℓ/Σw with per-row weights ``w`` (see ``gdlab.losses``). The penalties apply to weight
+matrices, never biases: L2 (λ₂/2)·Σ‖W‖² adds λ₂·W to the gradient; L1 λ₁·Σ|W| adds its
+subgradient λ₁·sign(W) (sign(0) = 0) — a subgradient step, the same in every engine,
+not a proximal one, so weights shrink towards 0 but are not set to exactly 0.
+
+An engine owns its epoch: :meth:`Engine.epoch` loops over the feed's batches and steps
+each (the default); an engine may do better as long as the result is the same — the
+``fast`` engine reads X once per full-batch epoch and serves the epoch's evaluation
+from that pass, and runs a whole mini-batch epoch in one compiled loop.
 
 Update rules (``rule``), identical to ``torch.optim`` so that engines agree:
 
@@ -27,10 +36,15 @@ Update rules (``rule``), identical to ``torch.optim`` so that engines agree:
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 from torch import nn
+
+from ..feeds.pieces import Batch, Piece
 
 RULES = ("sgd", "momentum", "nesterov", "adam")
 
@@ -108,8 +122,44 @@ def state_from_tensors(tensors: dict[str, torch.Tensor], n_params: int) -> dict:
     return state
 
 
+@dataclass
+class EpochResult:
+    """What one epoch of updates gives the training loop.
+
+    ``losses`` holds each update's batch loss (before it), in order; ``grad_norm`` the
+    last update's gradient norm; ``train`` (and ``val``) the (mean loss, accuracy) over
+    the training (validation) rows at the epoch's final parameters when the engine
+    computed it along the way (else None: the loop evaluates).
+    """
+
+    losses: list[float]
+    grad_norm: float
+    train: tuple[float, float | None] | None = None
+    val: tuple[float, float | None] | None = None
+
+
+StepHook = Callable[[float], None]
+
+
+@contextlib.contextmanager
+def _one_thread_for_small_batches(feed, device):
+    """Mini-batch epochs on the CPU run their small per-batch operations on one
+    intra-op thread: splitting a 256-row gather or product between threads costs more
+    (a fork and join per operation, and far more when another process holds a core)
+    than it saves. Restored afterwards, so the evaluation uses every thread."""
+    threads = torch.get_num_threads()
+    if feed.full_batch or device.type != "cpu" or threads == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 class Engine:
-    """Base class: stores the settings every engine shares."""
+    """Base class: stores the settings every engine shares and runs the default epoch."""
 
     name = "base"
 
@@ -120,6 +170,7 @@ class Engine:
         loss: str,
         rule: str = "sgd",
         l2: float = 0.0,
+        l1: float = 0.0,
         momentum: float = 0.9,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
@@ -130,6 +181,7 @@ class Engine:
         self.loss = loss
         self.rule = rule
         self.l2 = float(l2)
+        self.l1 = float(l1)
         self.momentum = float(momentum)
         self.betas = (float(betas[0]), float(betas[1]))
         self.eps = float(eps)
@@ -142,65 +194,125 @@ class Engine:
     def check_data(self, n_samples: int, n_features: int) -> None:
         """Refuse data this engine cannot handle (raise ``GdlabError``); default: accept."""
 
-    def loss_and_grads(self, X: torch.Tensor, y: torch.Tensor) -> tuple[float, list[torch.Tensor]]:
+    def loss_and_grads(
+        self, X: torch.Tensor, y: torch.Tensor, w: torch.Tensor | None = None
+    ) -> tuple[float, list[torch.Tensor]]:
         raise NotImplementedError
 
-    def step(self, X: torch.Tensor, y: torch.Tensor, *, lr: float) -> tuple[float, float]:
+    def step(
+        self, X: torch.Tensor, y: torch.Tensor, *, lr: float, w: torch.Tensor | None = None
+    ) -> tuple[float, float]:
         """One update on the batch (X, y); returns (loss before the update, gradient norm)."""
-        loss, grads = self.loss_and_grads(X, y)
+        loss, grads = self.loss_and_grads(X, y, w)
         self.apply(grads, lr=lr)
         return loss, grad_norm(grads)
 
     def apply(self, grads: list[torch.Tensor], *, lr: float) -> None:
-        """Update the parameters with ``grads`` (which include the L2 term)."""
+        """Update the parameters with ``grads`` (which include the penalty terms)."""
         update_(
             self.params, grads, self.state, rule=self.rule, lr=lr,
             momentum=self.momentum, betas=self.betas, eps=self.eps,
         )
 
-    def step_chunks(self, chunks, *, lr: float, comm=None) -> tuple[float, float]:
+    # --- batches given in pieces -----------------------------------------------------------
+    def step_batch(self, batch: Batch, *, lr: float, comm=None) -> tuple[float, float]:
+        """One update from a :class:`~gdlab.feeds.pieces.Batch`: a single in-memory piece is
+        stepped directly, anything else through :meth:`step_pieces`."""
+        one = batch.single
+        if one is not None and not one.raw and (comm is None or comm.size == 1):
+            return self.step(one.X, one.y, lr=lr, w=one.w)
+        return self.step_pieces(batch.pieces, lr=lr, comm=comm)
+
+    def step_pieces(self, pieces, *, lr: float, comm=None) -> tuple[float, float]:
         """One update from the gradient of several pieces of one batch taken together.
 
-        ``chunks`` yields (X, y) pieces (the chunks of a streamed file, or this process's
-        share of a global batch). Each piece's mean loss and gradient are weighted by its
-        rows, so the result is exactly the batch's mean: Σ_c n_c g_c / Σ_c n_c. With a
-        ``comm`` (distributed data parallel) the sums run over every process's pieces too,
-        and every process then applies the same update. A process with no rows in this
-        batch still takes part (with weight 0), so the processes stay in step.
+        Each piece's (weighted) mean loss and gradient are weighted by its total weight
+        W_c (its rows, without sample weights), so the result is exactly the batch's
+        mean: Σ_c W_c g_c / Σ_c W_c. With a ``comm`` (distributed data parallel) the sums
+        run over every process's pieces too — one all-reduce of one flat buffer — and
+        every process applies the same update. A process with no rows in this batch
+        still takes part (with weight 0), so the processes stay in step.
         """
-        total, loss_sum, acc = 0, 0.0, None
-        for X, y in chunks:
-            n = X.shape[0]
-            if n == 0:
+        params = self.params
+        acc = None
+        loss_sum = total = 0.0
+        for piece in pieces:
+            if piece.n == 0:
                 continue
-            loss, grads = self.loss_and_grads(X, y)
-            loss_sum += loss * n
-            total += n
+            piece = piece.standardized()
+            weight = piece.weight_total()
+            if weight == 0:
+                continue
+            loss, grads = self.loss_and_grads(piece.X, piece.y, piece.w)
+            loss_sum += loss * weight
+            total += weight
             if acc is None:
-                acc = [g.detach().clone().mul_(n) for g in grads]
+                acc = [g.detach().clone().mul_(weight) for g in grads]
             else:
                 for a, g in zip(acc, grads, strict=True):
-                    a.add_(g, alpha=n)
+                    a.add_(g, alpha=weight)
         if acc is None:
-            acc = [torch.zeros_like(p) for p in self.params]
+            acc = [torch.zeros_like(p) for p in params]
         if comm is not None and comm.size > 1:
-            # sum of n_c g_c over every process, then divide by all rows
-            acc = comm.sum_tensors(acc)
-            loss_sum, total = comm.sum([loss_sum, float(total)])
+            flat = torch.cat([*(a.reshape(-1).double() for a in acc),
+                              torch.tensor([loss_sum, total], dtype=torch.float64, device=acc[0].device)])
+            flat = comm.sum_flat(flat)
+            loss_sum, total = float(flat[-2]), float(flat[-1])
+            out, i = [], 0
+            for a in acc:
+                out.append(flat[i : i + a.numel()].view_as(a).to(a.dtype))
+                i += a.numel()
+            acc = out
         grads = [a / total for a in acc] if total else acc
-        self.apply(grads, lr=lr)
-        return (loss_sum / total if total else math.nan), grad_norm(grads)
+        if total:
+            self.apply(grads, lr=lr)
+        return (loss_sum / total if total else 0.0), grad_norm(grads)
 
-    def add_l2_(self, grads: list[torch.Tensor]) -> list[torch.Tensor]:
-        """Add λ·W to the gradient of every weight matrix (not biases)."""
-        if self.l2:
+    # --- an epoch ---------------------------------------------------------------------------
+    def epoch(self, feed, *, epoch: int, lr: float, on_step: StepHook | None = None) -> EpochResult:
+        """Every update of ``epoch`` (1-based) over the feed's batches, in order.
+
+        ``on_step(loss)`` runs after each update (callbacks, recorded paths, the
+        playground's pauses); the epoch stops after the first non-finite loss.
+        """
+        losses: list[float] = []
+        norm = 0.0
+        comm = feed.comm
+        with _one_thread_for_small_batches(feed, self.params[0].device):
+            for batch in feed.batches(epoch):
+                loss, norm = self.step_batch(batch, lr=lr, comm=comm)
+                losses.append(loss)
+                if on_step is not None:
+                    on_step(loss)
+                if not math.isfinite(loss):
+                    break
+        return EpochResult(losses, norm)
+
+    def train_loss(self, feed) -> tuple[float, float | None]:
+        """(mean loss, accuracy or None) over the feed's training rows, now."""
+        from ..evaluate import split_loss
+
+        return split_loss(self.model, self.loss, feed, "train")
+
+    # --- penalties and state -------------------------------------------------------------------
+    def add_penalty_(self, grads: list[torch.Tensor]) -> list[torch.Tensor]:
+        """Add λ₂·W + λ₁·sign(W) to the gradient of every weight matrix (not biases)."""
+        if self.l2 or self.l1:
             for g, p, is_w in zip(grads, self.params, weight_mask(self.model), strict=True):
                 if is_w:
-                    g.add_(self.l2 * p.detach())
+                    if self.l2:
+                        g.add_(p.detach(), alpha=self.l2)
+                    if self.l1:
+                        g.add_(torch.sign(p.detach()), alpha=self.l1)
         return grads
+
+    add_l2_ = add_penalty_  # the name before L1 existed
 
     def state_dict(self) -> dict[str, torch.Tensor]:
         return state_to_tensors(self.state)
 
     def load_state_dict(self, tensors: dict[str, torch.Tensor]) -> None:
         self.state = state_from_tensors(tensors, len(self.params))
+
+
+__all__ = ["RULES", "Batch", "Engine", "EpochResult", "Piece", "grad_norm", "update_", "weight_mask"]

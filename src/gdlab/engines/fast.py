@@ -1,30 +1,39 @@
 r"""The ``fast`` engine: the ``manual`` engine's gradients, computed with as few reads of
-X and as few tensor operations as the model allows.
+X and as few tensor operations as the model allows; it owns its epoch.
 
-For one linear layer (linear, logistic and softmax regression) with z = x Wᵀ + b::
+For one linear layer (linear, logistic and softmax regression) with z = x Wᵀ + b and
+per-row weights wᵢ (1 without weights)::
 
-    loss L = (1/N) Σ_i ℓ(z_i, y_i)          N = n for cross-entropy, n·k otherwise
-    ∂L/∂W = (1/N) Σ_i δ_i x_iᵀ  (k, d)       δ_i = ∂ℓ/∂z_i:  c(z − y) for (half-)mse,
-    ∂L/∂b = (1/N) Σ_i δ_i       (k,)         σ(z) − y for bce, softmax(z) − onehot(y)
+    loss L = Σᵢ wᵢ ℓ(zᵢ, yᵢ) / N            N = Σᵢ wᵢ for cross-entropy, k·Σᵢ wᵢ otherwise
+    ∂L/∂W = (c/N) Σᵢ wᵢ δᵢ xᵢᵀ  (k, d)       δᵢ = z − y (c = 2 for mse, 1 for half-mse),
+    ∂L/∂b = (c/N) Σᵢ wᵢ δᵢ       (k,)        σ(z) − y for bce, softmax(z) − onehot(y)
 
-plus λ·W for L2; the update is :func:`gdlab.engines.base.update_`, so every rule and
-every result matches the ``autograd`` engine within float tolerance (tests/test_fast.py).
+plus λ₂·W + λ₁·sign(W) for the penalties; the update is
+:func:`gdlab.engines.base.update_`, so every rule and every result matches the
+``autograd`` engine within float tolerance (tests/test_fast.py).
 
-Two ways to compute it, chosen by size:
+What the engine does with an epoch (:meth:`FastEngine.epoch`):
 
-- large data on the CPU (``n·d ≥ KERNEL_MIN_ELEMENTS``): one compiled pass over X that
-  produces the loss, the gradient and the number of correct predictions together
-  (:mod:`gdlab.engines.kernels`); an epoch then reads X once, near the machine's memory
-  bandwidth. The same pass serves as the epoch's evaluation (see ``gdlab.train.fit``).
-- mini-batch epochs on that same large CPU data, with the ``sgd``, ``momentum`` or
-  ``nesterov`` rule: the whole epoch in one compiled loop (:meth:`FastEngine.minibatch_epoch`),
-  each batch's rows read from X by index, with no Python between batches;
-  ``gdlab.train.fit`` uses it when nothing must run between updates.
-- other mini-batches, small data and GPUs: the same formulas as a handful of tensor
-  operations, with no autograd graph and no optimizer object, which is what a
-  mini-batch step costs beyond reading its rows.
+- **full batch**: one pass over the training rows at θ gives the loss and accuracy that
+  evaluate θ *and* the gradient of the next update, so an epoch reads X once instead of
+  three times (update, then evaluation). The pass is kept between epochs (the
+  "look-ahead") and recomputed if anything else changed the parameters. It goes over
+  every piece of the feed — one in-memory tensor, this process's shard, or a stream's
+  raw blocks with their standardization folded in — and, under distributed data
+  parallel, all-reduces one flat buffer (gradient sums, loss sums, counts; the
+  validation sums of a stream ride along).
+- **mini-batches** over rows held in memory by one process, with the ``sgd``,
+  ``momentum`` or ``nesterov`` rule and nothing to run between updates: the whole epoch
+  in one compiled loop (:meth:`FastEngine.minibatch_epoch`), each batch's rows read
+  from X by index, no Python between batches.
+- otherwise the default epoch of :class:`~gdlab.engines.base.Engine`: one step per
+  batch, each step a handful of tensor operations with no autograd graph and no
+  optimizer object.
 
-Models with hidden layers use the ``manual`` engine's backpropagation unchanged.
+On the CPU, passes over large data (``n·d ≥ KERNEL_MIN_ELEMENTS``) run a compiled
+kernel (:mod:`gdlab.engines.kernels`) near the machine's memory bandwidth; smaller ones,
+and GPUs, use tensor operations. Models with hidden layers use the ``manual`` engine's
+backpropagation unchanged.
 """
 
 from __future__ import annotations
@@ -32,9 +41,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
-from .base import update_
+from .base import EpochResult, update_
 from .manual import ManualEngine
 
 KERNEL_MIN_ELEMENTS = 1 << 20  # below ~1M values of X, tensor ops are as fast and need no compile
@@ -42,17 +52,17 @@ KERNEL_MIN_ELEMENTS = 1 << 20  # below ~1M values of X, tensor ops are as fast a
 
 @dataclass
 class FullPass:
-    """What one pass over (X, y) at the current parameters gives."""
+    """What one pass over the training rows at the current parameters gives."""
 
-    loss: float  # mean data loss
-    grads: list[torch.Tensor]  # ∂(loss + L2)/∂θ in model.parameters() order
-    correct: float | None  # correct predictions (classification), else None
-    n: int
+    loss: float  # (weighted) mean data loss
+    grads: list[torch.Tensor]  # ∂(loss + penalties)/∂θ in params order
+    correct: float | None  # (weighted) correct predictions (classification), else None
+    n: float  # rows (Σ w with weights)
     norm: float | None = None  # ‖grads‖ when the pass computed it already
 
     @property
     def accuracy(self) -> float | None:
-        return None if self.correct is None else self.correct / self.n
+        return None if self.correct is None or not self.n else self.correct / self.n
 
 
 def _kernel_threads() -> int:
@@ -71,6 +81,7 @@ class FastEngine(ManualEngine):
         # a mini-batch step costs tens of µs: look the layer up once, not per step
         self.single_layer = len(model.layers) == 1
         self._layer = model.layers[0] if self.single_layer else None
+        self._ahead: tuple | None = None  # (key, FullPass) at the current parameters
 
     def check_data(self, n_samples: int, n_features: int) -> None:
         """Accept any size; note whether mini-batches should use the kernel too (on data
@@ -80,13 +91,13 @@ class FastEngine(ManualEngine):
     @property
     def params(self) -> list[torch.Tensor]:
         if self._layer is not None:
-            return [self._layer.weight, self._layer.bias]
+            return [self._layer.weight] if self._layer.bias is None else [self._layer.weight, self._layer.bias]
         return list(self.model.parameters())
 
     def evaluates(self, task: str) -> bool:
-        """Whether :meth:`full_pass` gives everything an epoch's evaluation needs for
-        ``task``: the loss, and the accuracy for classification (a one-layer model whose
-        loss is the task's own: squared for regression, bce or cross-entropy)."""
+        """Whether a full pass gives everything an epoch's evaluation needs for ``task``:
+        the loss, and the accuracy for classification (a one-layer model whose loss is
+        the task's own: squared for regression, bce or cross-entropy)."""
         squared = self.loss in ("mse", "half-mse")
         return self.single_layer and (task == "regression") == squared
 
@@ -96,83 +107,186 @@ class FastEngine(ManualEngine):
             self.single_layer
             and X.device.type == "cpu"
             and X.dtype in (torch.float32, torch.float64)
-            and X.is_contiguous()
+            and X.stride(-1) == 1
             and (self.large_data or X.numel() >= KERNEL_MIN_ELEMENTS)
         )
 
-    # --- one pass: loss, gradient, correct predictions -------------------------------------
-    def full_pass(self, X: torch.Tensor, y: torch.Tensor, *, count_correct: bool = True) -> FullPass:
-        """Loss, gradients (with L2) and correct predictions at the current parameters."""
-        if not self.single_layer:
-            loss, grads = super().loss_and_grads(X, y)
-            return FullPass(loss, grads, None, X.shape[0])
-        W, b = self._layer.weight.detach(), self._layer.bias.detach()
-        if self.uses_kernel(X):
-            return self._kernel_pass(X, y, W, b)
-        loss, gW, gb, correct = self._tensor_pass(X, y, W, b, count_correct=count_correct)
+    # --- the weights as the formulas use them ----------------------------------------------
+    def _wb(self) -> tuple[torch.Tensor, torch.Tensor]:
+        W = self._layer.weight.detach()
+        b = self._layer.bias
+        return W, (W.new_zeros(W.shape[0]) if b is None else b.detach())
+
+    def _scale(self, total: float, k: int) -> float:
+        """c/N: the mean's divisor and the loss's own factor (2 for mse)."""
+        if not total:
+            return 0.0
+        return {"mse": 2.0 / (total * k), "half-mse": 1.0 / (total * k),
+                "bce": 1.0 / (total * k)}.get(self.loss, 1.0 / total)
+
+    def _mean_loss(self, loss_sum: float, total: float, k: int) -> float:
+        if not total:
+            return 0.0
+        if self.loss == "cross-entropy":
+            return loss_sum / total
+        return loss_sum / (total * k) * (0.5 if self.loss == "half-mse" else 1.0)
+
+    def _grads(self, gW: torch.Tensor, gb: torch.Tensor) -> list[torch.Tensor]:
+        """Add the penalties to gW (weights only) and order as the parameters."""
+        W = self._layer.weight.detach()
         if self.l2:
             gW.add_(W, alpha=self.l2)  # ∂/∂W (λ/2)‖W‖² = λW; biases carry no penalty
-        return FullPass(loss, [gW, gb], correct, X.shape[0])
+        if self.l1:
+            gW.add_(torch.sign(W), alpha=self.l1)
+        return [gW] if self._layer.bias is None else [gW, gb]
 
-    def _scale(self, n: int, k: int) -> float:
-        """1/N times the constant of δ (2 for mse): the mean and the loss's own factor."""
-        return {"mse": 2.0 / (n * k), "half-mse": 1.0 / (n * k), "bce": 1.0 / (n * k)}.get(
-            self.loss, 1.0 / n
-        )
-
-    def _kernel_pass(self, X, y, W, b) -> FullPass:
-        """The compiled one-read pass (gradients and their norm summed in float64)."""
-        from . import kernels
-
-        n, k = X.shape[0], W.shape[0]
-        code = kernels.LOSS_CODES[self.loss]
-        Xn = X.numpy()
-        Y, labels = kernels.targets(y.contiguous().numpy(), code, Xn.dtype)
-        gW, gb = torch.empty_like(W), torch.empty_like(b)
-        total, correct, norm = kernels.fused_pass(
-            Xn, Y, labels, W.numpy(), b.numpy(), code, _kernel_threads(),
-            scale=self._scale(n, k), l2=self.l2, gW=gW.numpy(), gb_out=gb.numpy(),
-        )
-        mean = total / (n if code == kernels.CROSS_ENTROPY else n * k)
-        return FullPass(
-            loss=0.5 * mean if self.loss == "half-mse" else mean,
-            grads=[gW, gb],
-            correct=None if code == kernels.SQUARED else correct,
-            n=n,
-            norm=norm,
-        )
-
-    def _tensor_pass(self, X, y, W, b, *, count_correct: bool):
-        n, k = X.shape[0], W.shape[0]
+    # --- one pass over one in-memory piece ----------------------------------------------------
+    def full_pass(self, X: torch.Tensor, y: torch.Tensor, w: torch.Tensor | None = None,
+                  *, count_correct: bool = True) -> FullPass:
+        """Loss, gradients (with penalties) and correct predictions at the current parameters."""
+        if not self.single_layer:
+            loss, grads = super().loss_and_grads(X, y, w)
+            return FullPass(loss, grads, None, X.shape[0])
+        if self.uses_kernel(X):
+            acc = torch.zeros(self._flat_size(), dtype=torch.float64)
+            self._kernel_sums(X, y, w, acc, shift=None, scale=None)
+            return self._finish(acc)
+        W, b = self._wb()
+        k = W.shape[0]
         with torch.no_grad():
-            Z = torch.addmm(b, X, W.T)  # (n, d) @ (d, k) + (k,) -> (n, k)
-            correct = None
-            if self.loss in ("mse", "half-mse"):
-                D = Z.sub_(y)  # δ/2 for mse, δ for half-mse: z − y, (n, k)
-                total = torch.dot(D.view(-1), D.view(-1))  # Σ (z − y)²
-                mean = total / (n * k)
-                loss_t = 0.5 * mean if self.loss == "half-mse" else mean
-            elif self.loss == "bce":
-                loss_t = torch.nn.functional.binary_cross_entropy_with_logits(Z, y)
-                if count_correct:
-                    correct = ((Z > 0) == (y > 0.5)).sum()
-                D = torch.sigmoid(Z).sub_(y)  # σ(z) − y
-            else:  # cross-entropy; y holds class indices (n,)
-                logp = torch.log_softmax(Z, dim=1)  # (n, k)
-                loss_t = -logp.gather(1, y.unsqueeze(1)).mean()
-                if count_correct:
-                    correct = (Z.argmax(1) == y).sum()
-                D = logp.exp_()  # softmax(z)
-                D[torch.arange(n, device=X.device), y] -= 1.0  # − onehot(y)
-            scale = self._scale(n, k)
+            D, loss_sum, correct = self._deltas(X, y, W, b, count_correct=count_correct)
+            if w is not None:
+                D.mul_(w.unsqueeze(1))
+                total = float(w.sum())
+            else:
+                total = X.shape[0]
+            scale = self._scale(total, k)
             gW = torch.mm(D.T, X).mul_(scale)  # (k, n) @ (n, d) -> (k, d)
             gb = D.sum(0).mul_(scale)  # (k,)
-        return float(loss_t), gW, gb, None if correct is None else float(correct)
+            loss = self._mean_loss(loss_sum(w), total, k)
+        return FullPass(loss, self._grads(gW, gb), None if correct is None else correct(w), total)
+
+    def _deltas(self, X, y, W, b, *, count_correct: bool):
+        """δ (n, k) unscaled, and functions of the row weights giving Σwℓ and Σw[correct]."""
+        Z = torch.addmm(b, X, W.T)  # (n, d) @ (d, k) + (k,) -> (n, k)
+        correct = None
+        if self.loss in ("mse", "half-mse"):
+            D = Z.sub_(y)  # z − y, (n, k)
+
+            def loss_sum(w):
+                sq = D * D if w is None else D * D * w.unsqueeze(1)
+                return float(sq.sum())  # Σ w (z − y)², before the ½ of half-mse
+        elif self.loss == "bce":
+            rows = torch.nn.functional.binary_cross_entropy_with_logits(Z, y, reduction="none")
+            if count_correct:
+                hits = ((Z > 0) == (y > 0.5)).to(X.dtype).sum(1)
+                correct = lambda w: float(hits.sum() if w is None else (hits * w).sum())  # noqa: E731
+            D = torch.sigmoid(Z).sub_(y)  # σ(z) − y
+
+            def loss_sum(w):
+                return float(rows.sum() if w is None else (rows * w.unsqueeze(1)).sum())
+        else:  # cross-entropy; y holds class indices (n,)
+            logp = torch.log_softmax(Z, dim=1)  # (n, k)
+            nll = -logp.gather(1, y.unsqueeze(1))[:, 0]
+            if count_correct:
+                hits = (Z.argmax(1) == y).to(X.dtype)
+                correct = lambda w: float(hits.sum() if w is None else (hits * w).sum())  # noqa: E731
+            D = logp.exp_()  # softmax(z)
+            D[torch.arange(X.shape[0], device=X.device), y] -= 1.0  # − onehot(y)
+
+            def loss_sum(w):
+                return float(nll.sum() if w is None else (nll * w).sum())
+        return D, loss_sum, correct
+
+    # --- passes that add up several pieces (streams, shards) -------------------------------------
+    def _flat_size(self) -> int:
+        k, d = self._layer.weight.shape
+        return k * d + k + 3  # [G (k×d) | gb (k) | Σwℓ | Σw[correct] | Σw]
+
+    def _kernel_sums(self, X, y, w, acc, *, shift, scale) -> None:
+        """Add one piece's unscaled sums into ``acc`` with the compiled kernel."""
+        from . import kernels
+
+        W, b = self._wb()
+        code = kernels.LOSS_CODES[self.loss]
+        Y, labels = kernels.targets(y.contiguous().numpy() if code == kernels.CROSS_ENTROPY else y.numpy(),
+                                    code, W.numpy().dtype)
+        _pass_sums(
+            X.numpy(), Y, labels, None if w is None else w.numpy(), W.numpy(), b.numpy(), code,
+            _kernel_threads(), acc.numpy(),
+            mu=None if shift is None else shift.numpy(), inv_sigma=None if scale is None else scale.numpy(),
+        )
+
+    def _tensor_sums(self, piece, acc) -> None:
+        """Add one piece's unscaled sums into ``acc`` with tensor operations."""
+        piece = piece.standardized(self._layer.in_features)
+        W, b = self._wb()
+        with torch.no_grad():
+            D, loss_sum, correct = self._deltas(piece.X, piece.y, W, b, count_correct=True)
+            if piece.w is not None:
+                D.mul_(piece.w.unsqueeze(1))
+            kd = W.numel()
+            acc[:kd] += torch.mm(D.T, piece.X).reshape(-1).to(acc)
+            acc[kd : kd + W.shape[0]] += D.sum(0).to(acc)
+            acc[-3] += loss_sum(piece.w)
+            acc[-2] += 0.0 if correct is None else correct(piece.w)
+            acc[-1] += piece.weight_total()
+
+    def _add_piece(self, piece, acc) -> None:
+        if piece.n == 0:
+            return
+        if self.uses_kernel(piece.X):
+            self._kernel_sums(piece.X, piece.y, piece.w, acc, shift=piece.shift, scale=piece.scale)
+        else:
+            self._tensor_sums(piece, acc)
+
+    def _finish(self, acc: torch.Tensor) -> FullPass:
+        """The FullPass of reduced sums: scale, penalties, mean loss, norm."""
+        W = self._layer.weight.detach()
+        k, d = W.shape
+        loss_sum, correct, total = (float(v) for v in acc[-3:])
+        scale = self._scale(total, k)
+        gW = acc[: k * d].view(k, d).mul(scale).to(W.dtype)
+        gb = acc[k * d : k * d + k].mul(scale).to(W.dtype)
+        counted = self.loss != "mse" and self.loss != "half-mse"
+        return FullPass(self._mean_loss(loss_sum, total, k), self._grads(gW, gb),
+                        correct if counted else None, total)
+
+    def pass_over(self, feed) -> tuple[FullPass, tuple[float, float | None] | None]:
+        """One pass over every training piece of ``feed`` on this process, reduced over
+        every process (one all-reduce), and the validation loss of the rows that shared
+        the pass (a stream's), or None."""
+        size = self._flat_size()
+        device = self._layer.weight.device
+        acc = torch.zeros(size + 3, dtype=torch.float64, device=device)  # + validation sums
+        train, val = acc[:size], acc[size:]
+        scratch = torch.zeros(size, dtype=torch.float64, device=device)
+        saw_val = False
+        for piece, val_piece in feed.pass_pieces():
+            self._add_piece(piece, train)
+            if val_piece is not None:
+                saw_val = True
+                scratch.zero_()
+                self._add_piece(val_piece, scratch)
+                val += scratch[-3:]
+        comm = feed.comm
+        if comm.size > 1:
+            acc = comm.sum_flat(acc)
+            train, val = acc[:size], acc[size:]
+        result = self._finish(train)
+        validation = None
+        if saw_val or getattr(feed, "pass_has_val", False):
+            k = self._layer.weight.shape[0]
+            loss_sum, correct, total = (float(v) for v in val)
+            if total:
+                validation = (self._mean_loss(loss_sum, total, k),
+                              None if feed.task == "regression" else correct / total)
+        return result, validation
 
     # --- the engine interface ---------------------------------------------------------------
-    def loss_and_grads(self, X: torch.Tensor, y: torch.Tensor) -> tuple[float, list[torch.Tensor]]:
-        """Mean data loss at the current parameters and ∂(loss + L2)/∂θ."""
-        p = self.full_pass(X, y, count_correct=False)
+    def loss_and_grads(self, X: torch.Tensor, y: torch.Tensor, w: torch.Tensor | None = None):
+        """Mean data loss at the current parameters and ∂(loss + penalties)/∂θ."""
+        p = self.full_pass(X, y, w, count_correct=False)
         return p.loss, p.grads
 
     def apply_(self, p: FullPass, *, lr: float) -> float:
@@ -191,55 +305,176 @@ class FastEngine(ManualEngine):
             sq = sum(torch.dot(g.reshape(-1), g.reshape(-1)) for g in grads)
         return math.sqrt(float(sq))
 
-    def step(self, X: torch.Tensor, y: torch.Tensor, *, lr: float) -> tuple[float, float]:
+    def step(self, X: torch.Tensor, y: torch.Tensor, *, lr: float, w: torch.Tensor | None = None):
         """One update on the batch (X, y); returns (loss before the update, gradient norm)."""
-        p = self.full_pass(X, y, count_correct=False)
+        p = self.full_pass(X, y, w, count_correct=False)
         return p.loss, self.apply_(p, lr=lr)
 
+    # --- the epoch ----------------------------------------------------------------------------------
+    def _looks_ahead(self, feed) -> bool:
+        return feed.full_batch and self.single_layer and self.evaluates(feed.task)
+
+    def _key(self, feed) -> tuple:
+        """What the look-ahead pass depends on: the feed and the parameters' versions."""
+        return (id(feed), *((id(p), p._version) for p in self.params))
+
+    def _ahead_pass(self, feed) -> tuple[FullPass, tuple | None]:
+        """The pass at the current parameters: kept from the last epoch, or made now."""
+        key = self._key(feed)
+        if self._ahead is None or self._ahead[0] != key:
+            self._ahead = (key, *self.pass_over(feed))
+        return self._ahead[1], self._ahead[2]
+
+    def train_loss(self, feed) -> tuple[float, float | None]:
+        if self._looks_ahead(feed):
+            p, _ = self._ahead_pass(feed)
+            return p.loss, p.accuracy
+        return super().train_loss(feed)
+
+    def epoch(self, feed, *, epoch: int, lr: float, on_step=None) -> EpochResult:
+        if self._looks_ahead(feed):  # one read of X: this update, then the next one's gradient
+            p, _ = self._ahead_pass(feed)
+            norm = self.apply_(p, lr=lr)
+            if on_step is not None:
+                on_step(p.loss)
+            if not math.isfinite(p.loss):
+                return EpochResult([p.loss], norm)
+            nxt, val = self.pass_over(feed)
+            self._ahead = (self._key(feed), nxt, val)
+            return EpochResult([p.loss], norm, train=(nxt.loss, nxt.accuracy), val=val)
+        rows = feed.rows()
+        if rows is not None and on_step is None and self.runs_epochs(rows[0], weighted=rows[2] is not None):
+            X, y, w = rows
+            losses, norm = self.minibatch_epoch(X, y, feed.order(epoch), w=w,
+                                                batch_size=feed.batch_size, lr=lr)
+            return EpochResult(losses, norm)
+        return super().epoch(feed, epoch=epoch, lr=lr, on_step=on_step)
+
     # --- a whole mini-batch epoch -------------------------------------------------------------
-    def runs_epochs(self, X: torch.Tensor) -> bool:
+    def runs_epochs(self, X: torch.Tensor, *, weighted: bool = False) -> bool:
         """Whether :meth:`minibatch_epoch` can run the mini-batch epochs over the training
         rows X: the compiled kernel's conditions (:meth:`uses_kernel`) and an update rule
         it covers (``sgd``, ``momentum``, ``nesterov``; ``adam`` steps one batch at a time)."""
-        from .kernels import RULE_CODES
+        from . import kernels
 
-        return self.rule in RULE_CODES and self.uses_kernel(X)
+        if (self.l1 or weighted) and not hasattr(kernels, "pass_sums"):
+            return False  # (provisional) the compiled epoch gains weights and L1 with pass_sums
+        return self.rule in kernels.RULE_CODES and self.uses_kernel(X) and X.is_contiguous()
 
     def minibatch_epoch(
-        self, X: torch.Tensor, y: torch.Tensor, order: torch.Tensor, *, batch_size: int, lr: float
+        self, X: torch.Tensor, y: torch.Tensor, order: torch.Tensor, *, batch_size: int, lr: float,
+        w: torch.Tensor | None = None,
     ) -> tuple[list[float], float]:
         """Every update of one mini-batch epoch in one compiled loop.
 
         The batches are ``order[t·B : (t+1)·B]`` (``B = batch_size``), the rows that
-        :class:`gdlab.batching.Batcher` gathers for the same order, and each update is
+        :class:`gdlab.feeds.MemoryFeed` gathers for the same order, and each update is
         :meth:`step`'s (same loss, gradient and rule), so the parameters match a loop of
         :meth:`step` calls within float rounding. Each row is read from X by its index
         (no gathered copy) and no Python runs between batches, which is what a small
         batch costs in a loop of tensor operations (see
         :func:`gdlab.engines.kernels.minibatch_epoch_`).
 
-        Returns the loss of each update (the loop's ``step`` losses; it stops after the
-        first non-finite one) and the last update's gradient norm.
+        Returns the loss of each update (it stops after the first non-finite one) and the
+        last update's gradient norm.
         """
         from . import kernels
 
         code = kernels.LOSS_CODES[self.loss]
         Xn = X.numpy()
         Y, labels = kernels.targets(y.contiguous().numpy(), code, Xn.dtype)
-        W, b = self._layer.weight.detach(), self._layer.bias.detach()
+        W = self._layer.weight.detach()
+        has_bias = self._layer.bias is not None
+        b = self._layer.bias.detach() if has_bias else W.new_zeros(W.shape[0])
         bufs = self.state.get("buf") if self.rule != "sgd" else None
         has_buf = bufs is not None and bufs[0] is not None
         if self.rule == "sgd":
             bufW, bufb = W.new_empty((0, 0)), b.new_empty(0)  # not read
         elif has_buf:
-            bufW, bufb = bufs[0].contiguous(), bufs[1].contiguous()
+            bufW = bufs[0].contiguous()
+            bufb = bufs[1].contiguous() if has_bias else b.new_zeros(b.shape)
         else:
             bufW, bufb = torch.zeros_like(W), torch.zeros_like(b)
-        losses, norm = kernels.minibatch_epoch(
+        losses, norm = _minibatch_epoch(
             Xn, Y, labels, order.numpy(), W.numpy(), b.numpy(), batch_size=batch_size,
             loss=code, half=self.loss == "half-mse", rule=self.rule, lr=lr, l2=self.l2,
-            momentum=self.momentum, bufW=bufW.numpy(), bufb=bufb.numpy(), has_buf=has_buf,
+            l1=self.l1, momentum=self.momentum, bufW=bufW.numpy(), bufb=bufb.numpy(),
+            has_buf=has_buf, weights=None if w is None else w.numpy(),
         )
+        if not has_bias:
+            b.zero_()  # a model without a bias keeps none (the kernel updated a scratch one)
         if self.rule != "sgd" and len(losses):
-            self.state["buf"] = [bufW, bufb]  # as update_ keeps them, in params order
+            self.state["buf"] = [bufW, bufb] if has_bias else [bufW]  # as update_ keeps them
         return losses.tolist(), norm
+
+
+# --- the kernels' interface ------------------------------------------------------------------
+# Provisional: the kernels are being extended with per-row weights, on-the-fly
+# standardization and L1 (pass_sums / finish). Until then these adapters give the same
+# results from what kernels.py has, falling back to numpy where it has nothing.
+def _pass_sums(X, Y, labels, weights, W, b, loss, n_threads, sums, *, mu=None, inv_sigma=None):
+    from . import kernels
+
+    if hasattr(kernels, "pass_sums"):
+        kernels.pass_sums(X, Y, labels, weights, W, b, loss, n_threads, sums, mu=mu, inv_sigma=inv_sigma)
+        return
+    k, d = W.shape
+    if mu is not None or weights is not None or X.shape[1] != d or not X.flags.c_contiguous \
+            or X.dtype != W.dtype or (loss != kernels.CROSS_ENTROPY and not Y.flags.c_contiguous):
+        _numpy_sums(X, Y, labels, weights, W, b, loss, sums, mu=mu, inv_sigma=inv_sigma)
+        return
+    gW, gb = np.empty_like(W), np.empty_like(b)
+    total, correct, _ = kernels.fused_pass(X, Y, labels, W, b, loss, n_threads, scale=1.0, l2=0.0,
+                                           gW=gW, gb_out=gb)
+    sums[: k * d] += gW.reshape(-1)
+    sums[k * d : k * d + k] += gb
+    sums[-3] += total
+    sums[-2] += correct
+    sums[-1] += X.shape[0]
+
+
+def _numpy_sums(X, Y, labels, weights, W, b, loss, sums, *, mu, inv_sigma) -> None:
+    from . import kernels
+
+    k, d = W.shape
+    Xf = X[:, :d].astype(np.float64)
+    if mu is not None:
+        Xf = (Xf - mu) * inv_sigma
+    Z = Xf @ W.T.astype(np.float64) + b
+    w = np.ones(len(Xf)) if weights is None else weights.astype(np.float64)
+    if loss == kernels.SQUARED:
+        D = Z - Y
+        ell = (D * D).sum(1)
+        correct = 0.0
+    elif loss == kernels.BCE:
+        Yf = Y.astype(np.float64)
+        ell = (np.maximum(Z, 0) - Z * Yf + np.log1p(np.exp(-np.abs(Z)))).sum(1)
+        D = 1 / (1 + np.exp(-Z)) - Yf
+        correct = float((w * ((Z > 0) == (Yf > 0.5)).sum(1)).sum())
+    else:
+        m = Z.max(1, keepdims=True)
+        lse = m[:, 0] + np.log(np.exp(Z - m).sum(1))
+        ell = lse - Z[np.arange(len(Z)), labels]
+        D = np.exp(Z - lse[:, None])
+        D[np.arange(len(Z)), labels] -= 1
+        correct = float((w * (Z.argmax(1) == labels)).sum())
+    D *= w[:, None]
+    sums[: k * d] += (D.T @ Xf).reshape(-1)
+    sums[k * d : k * d + k] += D.sum(0)
+    sums[-3] += float((w * ell).sum())
+    sums[-2] += correct
+    sums[-1] += float(w.sum())
+
+
+def _minibatch_epoch(X, Y, labels, order, W, b, *, batch_size, loss, half, rule, lr, l2, l1,
+                     momentum, bufW, bufb, has_buf, weights):
+    from . import kernels
+
+    if weights is None and not l1:
+        return kernels.minibatch_epoch(
+            X, Y, labels, order, W, b, batch_size=batch_size, loss=loss, half=half, rule=rule,
+            lr=lr, l2=l2, momentum=momentum, bufW=bufW, bufb=bufb, has_buf=has_buf)
+    return kernels.minibatch_epoch(
+        X, Y, labels, order, W, b, batch_size=batch_size, loss=loss, half=half, rule=rule,
+        lr=lr, l2=l2, momentum=momentum, bufW=bufW, bufb=bufb, has_buf=has_buf,
+        weights=weights, l1=l1)

@@ -14,9 +14,10 @@ from .base import Engine
 
 
 # --- a linear layer: z = h Wᵀ + b -----------------------------------------------------
-def linear(h: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """Forward of one layer: z = h Wᵀ + b."""
-    return h @ W.T + b  # (n, d_in) @ (d_in, d_out) + (d_out,) -> (n, d_out)
+def linear(h: torch.Tensor, W: torch.Tensor, b: torch.Tensor | None) -> torch.Tensor:
+    """Forward of one layer: z = h Wᵀ + b (no b: z = h Wᵀ)."""
+    z = h @ W.T  # (n, d_in) @ (d_in, d_out) -> (n, d_out)
+    return z if b is None else z + b  # + (d_out,)
 
 
 def linear_backward(
@@ -61,14 +62,18 @@ class ManualEngine(Engine):
         ∂L/∂b_l = Σ_rows δ_l                      (d_l,)
         δ_{l−1} = (δ_l W_l) ⊙ φ'(z_{l−1})         (n, d_l) @ (d_l, d_{l−1})
 
-    plus λ·W_l for L2 on weight matrices. For one layer this is Ng's vectorized
-    ``dw = X(A − Y)ᵀ/m, db = mean(A − Y)``. The update is :func:`gdlab.engines.base.update_`.
+    plus λ₂·W_l + λ₁·sign(W_l) for the penalties on weight matrices. With per-row
+    weights wᵢ, row i of δ_L is scaled by wᵢ/Σw instead of 1/n. For one layer this is
+    Ng's vectorized ``dw = X(A − Y)ᵀ/m, db = mean(A − Y)``. The update is
+    :func:`gdlab.engines.base.update_`.
     """
 
     name = "manual"
 
-    def loss_and_grads(self, X: torch.Tensor, y: torch.Tensor) -> tuple[float, list[torch.Tensor]]:
-        """Mean data loss at the current parameters and ∂(loss + L2)/∂θ, no autograd."""
+    def loss_and_grads(
+        self, X: torch.Tensor, y: torch.Tensor, w: torch.Tensor | None = None
+    ) -> tuple[float, list[torch.Tensor]]:
+        """Mean data loss at the current parameters and ∂(loss + penalties)/∂θ, no autograd."""
         layers = self.model.layers
         act = self.model.activation
         last = len(layers) - 1
@@ -80,15 +85,19 @@ class ManualEngine(Engine):
                 if i < last:
                     hs.append(activate(z, act))  # (n, d_l)
             out = z  # (n, k)
-            loss = compute_loss(self.loss, out, y)
+            loss = compute_loss(self.loss, out, y, w)
 
             # backward: δ = ∂L/∂z of the current layer, from the output back
-            grads: list[torch.Tensor] = [None] * (2 * len(layers))  # [W₀, b₀, W₁, b₁, …]
-            delta = output_gradient(self.loss, out, y)  # (n, k)
+            per_layer: list[tuple[torch.Tensor, torch.Tensor]] = [None] * len(layers)
+            delta = output_gradient(self.loss, out, y, w)  # (n, k)
             for i in range(last, -1, -1):
-                dh, grads[2 * i], grads[2 * i + 1] = linear_backward(
-                    delta, hs[i], layers[i].weight, need_dh=i > 0
-                )
+                dh, dW, db = linear_backward(delta, hs[i], layers[i].weight, need_dh=i > 0)
+                per_layer[i] = (dW, db)
                 if i > 0:
                     delta = activation_backward(dh, hs[i], act)  # (n, d_{l−1})
-        return float(loss), self.add_l2_(grads)
+        grads = []  # in model.parameters() order: W₀, b₀, W₁, b₁, … (no b without biases)
+        for layer, (dW, db) in zip(layers, per_layer, strict=True):
+            grads.append(dW)
+            if layer.bias is not None:
+                grads.append(db)
+        return float(loss), self.add_penalty_(grads)

@@ -14,7 +14,7 @@ class NNEngine(Engine):
 
     def __init__(self, model, **kwargs):
         super().__init__(model, **kwargs)
-        mask = weight_mask(model)
+        self.mask = mask = weight_mask(model)
         params = self.params
         groups = [
             {"params": [p for p, w in zip(params, mask, strict=True) if w], "weight_decay": self.l2},
@@ -33,30 +33,35 @@ class NNEngine(Engine):
             )
         self._order = [p for g in groups for p in g["params"]]
 
-    def _backward(self, X, y) -> float:
+    def _backward(self, X, y, w=None) -> float:
         self.opt.zero_grad(set_to_none=True)
-        loss = compute_loss(self.loss, self.model(X), y)
+        loss = compute_loss(self.loss, self.model(X), y, w)
         loss.backward()
         return float(loss.detach())
 
-    def loss_and_grads(self, X, y):
-        loss = self._backward(X, y)
+    def loss_and_grads(self, X, y, w=None):
+        loss = self._backward(X, y, w)
         grads = [p.grad.detach().clone() for p in self.params]
-        return loss, self.add_l2_(grads)
+        return loss, self.add_penalty_(grads)
 
-    def step(self, X, y, *, lr):
-        loss = self._backward(X, y)
+    def step(self, X, y, *, lr, w=None):
+        loss = self._backward(X, y, w)
         for group in self.opt.param_groups:
             group["lr"] = lr
-        grads = self.add_l2_([p.grad.detach().clone() for p in self.params]) if self.l2 else [
-            p.grad for p in self.params
-        ]
+        if self.l1:  # torch.optim has no L1: its subgradient joins the data gradient
+            for p, is_w in zip(self.params, self.mask, strict=True):
+                if is_w:
+                    p.grad.add_(torch.sign(p.detach()), alpha=self.l1)
+        grads = [p.grad for p in self.params]
+        if self.l2:  # the norm of what is applied: torch.optim adds λ·W itself
+            grads = [g + self.l2 * p.detach() if is_w else g
+                     for g, p, is_w in zip(grads, self.params, self.mask, strict=True)]
         norm = float(torch.sqrt(sum((g.double() ** 2).sum() for g in grads)))
         self.opt.step()
         return loss, norm
 
     def apply(self, grads, *, lr):
-        """torch.optim's update with given gradients (they already hold the L2 term, so
+        """torch.optim's update with given gradients (they already hold the penalties, so
         the optimizer's own weight decay is off for this call)."""
         decay = [g["weight_decay"] for g in self.opt.param_groups]
         for group in self.opt.param_groups:

@@ -112,8 +112,10 @@ class ScalarEngine(Engine):
     and the mean loss L = (1/N) Σ_i ℓ(z_i, y_i) (N = n·k for mse / half-mse / bce,
     N = n for cross-entropy)::
 
-        ∂L/∂w_jc = (1/N) Σ_i ℓ'_ij · x_ic  (+ λ w_jc for L2)
-        ∂L/∂b_j  = (1/N) Σ_i ℓ'_ij
+        ∂L/∂w_jc = (1/N) Σ_i ℓ'_ij · x_ic  (+ λ₂ w_jc + λ₁ sign(w_jc) for the penalties)
+        ∂L/∂b_j  = (1/N) Σ_i ℓ'_ij          (no b without a bias)
+
+    (with per-row weights v_i each row's terms are multiplied by v_i and n becomes Σ v_i)
 
     with ℓ' = 2(z − y) for mse, (z − y) for half-mse, σ(z) − y for bce and
     softmax(z) − onehot(y) for cross-entropy. For linear regression with one feature
@@ -147,15 +149,18 @@ class ScalarEngine(Engine):
     # --- moving numbers between the model's tensors and Python floats ----------------
     def _read_model(self) -> None:
         layer = self.model.layers[0]
+        self.has_bias = layer.bias is not None
         self.w: list[list[float]] = layer.weight.detach().double().tolist()  # k rows of d
-        self.b: list[float] = layer.bias.detach().double().tolist()  # k
+        # k biases; without a bias they stay 0 and are never updated
+        self.b: list[float] = layer.bias.detach().double().tolist() if self.has_bias else [0.0] * len(self.w)
         self._written = [p.detach().clone() for p in self.params]
 
     def _write_model(self) -> None:
         layer = self.model.layers[0]
         with torch.no_grad():  # copy_ casts float64 to the parameter's dtype and device
             layer.weight.copy_(torch.tensor(self.w, dtype=torch.float64))
-            layer.bias.copy_(torch.tensor(self.b, dtype=torch.float64))
+            if self.has_bias:
+                layer.bias.copy_(torch.tensor(self.b, dtype=torch.float64))
         self._written = [p.detach().clone() for p in self.params]
 
     def _sync(self) -> None:
@@ -167,7 +172,7 @@ class ScalarEngine(Engine):
 
     def _vectors(self, w: list[list[float]], b: list[float]) -> list[list[float]]:
         """The optimizer's view: each weight row, then the bias (the same list objects)."""
-        return [*w, b]
+        return [*w, b] if self.has_bias else list(w)
 
     # --- the engine interface ----------------------------------------------------------
     def check_data(self, n_samples: int, n_features: int) -> None:
@@ -180,18 +185,20 @@ class ScalarEngine(Engine):
                 f"Use --engine manual (or nn) for larger data."
             )
 
-    def _loss_and_grads(self, X, y) -> tuple[float, list[list[float]], list[float]]:
+    def _loss_and_grads(self, X, y, weights=None) -> tuple[float, list[list[float]], list[float]]:
         """The loss and (∂L/∂w, ∂L/∂b) as floats, with loops over rows, outputs and features."""
         n, d = X.shape
         self.check_data(n, d)
         xs = X.detach().double().tolist()  # n rows of d floats
         ys = y.detach().tolist()  # n rows of k floats, or n class indices
+        vs = [1.0] * n if weights is None else weights.detach().double().tolist()  # row weights
         w, b = self.w, self.b
         k = len(b)
         total = 0.0
         dw = [[0.0] * d for _ in range(k)]
         db = [0.0] * k
         for i in range(n):
+            v = vs[i]
             # forward: z_j = Σ_c w_jc x_ic + b_j
             z = []
             for j in range(k):
@@ -200,35 +207,38 @@ class ScalarEngine(Engine):
                     zj += w[j][c] * xs[i][c]
                 z.append(zj)
             loss_i, dz = row_loss(self.loss, z, ys[i])
-            total += loss_i
-            # backward: ∂ℓ_i/∂w_jc = ℓ'_ij x_ic, ∂ℓ_i/∂b_j = ℓ'_ij
+            total += v * loss_i
+            # backward: ∂ℓ_i/∂w_jc = ℓ'_ij x_ic, ∂ℓ_i/∂b_j = ℓ'_ij (times the row's weight)
             for j in range(k):
-                db[j] += dz[j]
+                db[j] += v * dz[j]
                 for c in range(d):
-                    dw[j][c] += dz[j] * xs[i][c]
-        # the mean over the batch (and over the k outputs, for the elementwise losses)
-        count = n if self.loss == "cross-entropy" else n * k
+                    dw[j][c] += v * dz[j] * xs[i][c]
+        # the (weighted) mean over the batch, and over the k outputs for the elementwise losses
+        rows = float(n) if weights is None else sum(vs)
+        count = (rows if self.loss == "cross-entropy" else rows * k) or 1.0  # all weights 0: 0
         for j in range(k):
-            db[j] /= count
+            db[j] = db[j] / count if self.has_bias else 0.0
             for c in range(d):
-                dw[j][c] = dw[j][c] / count + self.l2 * w[j][c]  # L2 on the weights only
+                # penalties on the weights only: λ₂ w + λ₁ sign(w)
+                sign = (w[j][c] > 0) - (w[j][c] < 0)
+                dw[j][c] = dw[j][c] / count + self.l2 * w[j][c] + self.l1 * sign
         return total / count, dw, db
 
-    def loss_and_grads(self, X: torch.Tensor, y: torch.Tensor) -> tuple[float, list[torch.Tensor]]:
+    def loss_and_grads(self, X: torch.Tensor, y: torch.Tensor, w: torch.Tensor | None = None):
         """Mean data loss and gradients (as tensors in ``model.parameters()`` order)."""
         self._sync()
-        loss, dw, db = self._loss_and_grads(X, y)
-        weight, bias = self.params
+        loss, dw, db = self._loss_and_grads(X, y, w)
+        weight = self.params[0]
         like = {"dtype": weight.dtype, "device": weight.device}
-        return loss, [
-            torch.tensor(dw, **like),
-            torch.tensor(db, dtype=bias.dtype, device=bias.device),
-        ]
+        grads = [torch.tensor(dw, **like)]
+        if self.has_bias:
+            grads.append(torch.tensor(db, **like))
+        return loss, grads
 
-    def step(self, X: torch.Tensor, y: torch.Tensor, *, lr: float) -> tuple[float, float]:
+    def step(self, X: torch.Tensor, y: torch.Tensor, *, lr: float, w: torch.Tensor | None = None):
         """One update in floats, written back into the model; returns (loss, gradient norm)."""
         self._sync()
-        loss, dw, db = self._loss_and_grads(X, y)
+        loss, dw, db = self._loss_and_grads(X, y, w)
         update_floats(
             self._vectors(self.w, self.b),
             self._vectors(dw, db),
@@ -251,7 +261,8 @@ class ScalarEngine(Engine):
             if key in self.state and self.state[key][0] is not None:
                 vectors = self.state[key]
                 out[f"{key}.0"] = torch.tensor(vectors[:k], dtype=torch.float64)  # (k, d)
-                out[f"{key}.1"] = torch.tensor(vectors[k], dtype=torch.float64)  # (k,)
+                if self.has_bias:
+                    out[f"{key}.1"] = torch.tensor(vectors[k], dtype=torch.float64)  # (k,)
         if "t" in self.state:
             out["t"] = torch.tensor(self.state["t"])
         return out
@@ -261,6 +272,7 @@ class ScalarEngine(Engine):
         for key in ("buf", "m", "v"):
             if f"{key}.0" in tensors:
                 w = tensors[f"{key}.0"].double().tolist()
-                self.state[key] = self._vectors(w, tensors[f"{key}.1"].double().tolist())
+                b = tensors[f"{key}.1"].double().tolist() if self.has_bias else []
+                self.state[key] = self._vectors(w, b)
         if "t" in tensors:
             self.state["t"] = int(tensors["t"].item())
