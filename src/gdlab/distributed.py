@@ -27,6 +27,7 @@ import torch
 import torch.distributed as dist
 
 from .errors import GdlabError
+from .feeds.memory import shard  # noqa: F401  (re-exported: where a process's rows start and stop)
 
 DEFAULT_TIMEOUT_S = 120
 
@@ -52,13 +53,6 @@ def init(device: torch.device) -> tuple[int, int]:
     return rank, size
 
 
-def shard(n: int, rank: int, size: int) -> tuple[int, int]:
-    """The contiguous block [start, stop) of n rows that ``rank`` owns."""
-    per, extra = divmod(n, size)
-    start = rank * per + min(rank, extra)
-    return start, start + per + (1 if rank < extra else 0)
-
-
 class Comm:
     """Sums across ranks; a single-process Comm is the identity (no process group)."""
 
@@ -80,6 +74,13 @@ class Comm:
         t = torch.tensor(values, dtype=torch.float64)
         dist.all_reduce(t, op=dist.ReduceOp.MAX)
         return t.tolist()
+
+    def sum_flat(self, flat: torch.Tensor) -> torch.Tensor:
+        """Element-wise sum of one flat buffer over all ranks, in place (one all_reduce):
+        how an update's gradient sums, loss sums and counts travel together."""
+        if self.size > 1:
+            dist.all_reduce(flat, op=dist.ReduceOp.SUM)
+        return flat
 
     def sum_tensors(self, tensors: list[torch.Tensor]) -> list[torch.Tensor]:
         """Element-wise sums over all ranks, in one all_reduce of the packed tensors."""

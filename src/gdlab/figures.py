@@ -35,8 +35,8 @@ def _points(data):
     if hasattr(data, "X"):
         return _sample(data.X, data.y)
     parts, n = [], 0
-    for i in data.train_chunks:
-        parts.append(data.chunk(i))
+    for i in data.chunks:
+        parts.append(data.train_rows(i))
         n += len(parts[-1][0])
         if n >= MAX_POINTS:
             break
@@ -45,10 +45,14 @@ def _points(data):
 
 def _scored_rows(data, cfg):
     """(X, y, description) for the confusion matrix: the test split when there is one."""
-    if not hasattr(data, "X"):  # a stream: its first test chunk, else training rows
-        ids = data.test_chunks or data.train_chunks
-        X, y = data.chunk(ids[0])
-        return X, y, "a test chunk" if data.test_chunks else "a training chunk"
+    if not hasattr(data, "X"):  # a stream: the test rows of its first chunk, else training rows
+        from .data.stream import TEST
+
+        X, y = data.chunk(0)
+        ids = data.split_of(*data.source.ranges()[0])
+        if (ids == TEST).any():
+            return X[ids == TEST], y[ids == TEST], "the test rows of the first chunk"
+        return X, y, "the first chunk"
     s = split_dataset(data, test_fraction=cfg["test_fraction"],
                       val_fraction=cfg["val_fraction"], seed=cfg["seed"])
     if s.X_test is not None:

@@ -45,10 +45,11 @@ class Run:
     path: np.ndarray | None = None
     initial_loss: float | None = None
     notes: list[str] = field(default_factory=list)
+    status: str | None = None  # how a loaded run ended (model.json), when known
 
     @property
-    def stopped_reason(self) -> str:
-        return self.metrics["stopped_reason"]
+    def stopped_reason(self) -> str | None:
+        return self.metrics.get("stopped_reason", self.status)
 
     def history_frame(self):
         """The history as a pandas DataFrame, one row per epoch."""
