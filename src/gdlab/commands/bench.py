@@ -24,8 +24,8 @@ def command(quick: bool, device: str, out: Path | None) -> None:
     and takes a few minutes.
     """
     from ..bench import run_bench
-    from ..checkpoint import atomic_write_text
-    from ..train import resolve_device
+    from ..io import atomic_write_text
+    from ..setup import resolve_device
 
     dev = str(resolve_device(device))
     if out is not None and not out.parent.exists():

@@ -8,18 +8,11 @@ each is — the vectorization lesson on any data.
 
 from __future__ import annotations
 
-import io
-import math
-
 import click
-import numpy as np
 
-from ..config import ENGINE_NAMES
-from ..errors import DivergedError, GdlabError
+from ..errors import GdlabError
+from ..experiments import ENGINES, compare_engines
 from ._options import config_from_options, training_options
-
-ENGINES = tuple(e for e in ENGINE_NAMES if e != "auto")
-REFERENCE = "nn"
 
 
 def parse_engines(text: str) -> list[str]:
@@ -33,49 +26,6 @@ def parse_engines(text: str) -> list[str]:
     if len(set(names)) != len(names):
         raise GdlabError(f"--engines names an engine twice: {text!r}")
     return names
-
-
-def compare_engines(data, cfg, engines: list[str]) -> list[dict]:
-    """Train ``data`` with ``cfg`` once per engine; one row per engine.
-
-    Each row: ``engine``, ``status`` ("ok", "diverged at epoch k" or "refused: …"),
-    ``final_loss``, ``max_param_diff`` (largest |θ − θ_ref| against the reference
-    engine: ``nn`` when listed, else the first that ran), ``seconds_per_epoch`` (mean
-    of the history's per-epoch seconds: the updates plus that epoch's evaluation) and
-    ``speed_ratio`` (slowest engine's seconds per epoch / this one's).
-    """
-    from ..data import load
-    from ..train import flat_params, train
-
-    dataset = load(data, target=cfg.target) if isinstance(data, str) else data
-    rows, params = [], {}
-    for name in engines:
-        cfg.engine = name
-        row = {"engine": name, "status": "ok", "final_loss": None, "max_param_diff": None,
-               "seconds_per_epoch": None, "speed_ratio": None}
-        try:
-            run = train(None, dataset, config=cfg, log=lambda _m: None)
-        except DivergedError as e:
-            run, row["status"] = e.run, f"diverged at epoch {e.epoch}"
-        except GdlabError as e:  # e.g. the scalar engine refusing large data
-            row["status"] = f"refused: {str(e).split(';')[0]}"
-            rows.append(row)
-            continue
-        row["final_loss"] = run.history[-1]["train_loss"]
-        row["seconds_per_epoch"] = sum(h["seconds"] for h in run.history) / len(run.history)
-        params[name] = flat_params(run.model)
-        rows.append(row)
-    if not params:
-        raise GdlabError("no engine could run this training: " + "; ".join(
-            f"{r['engine']}: {r['status']}" for r in rows))
-    reference = REFERENCE if REFERENCE in params else next(iter(params))
-    slowest = max(r["seconds_per_epoch"] for r in rows if r["seconds_per_epoch"] is not None)
-    for r in rows:
-        if r["engine"] in params:
-            r["max_param_diff"] = float(np.abs(params[r["engine"]] - params[reference]).max())
-            r["speed_ratio"] = slowest / r["seconds_per_epoch"] if r["seconds_per_epoch"] > 0 else math.inf
-        r["reference"] = reference
-    return rows
 
 
 def format_table(rows: list[dict]) -> list[str]:
@@ -108,9 +58,11 @@ def format_table(rows: list[dict]) -> list[str]:
               help="Also write the table as CSV to this file.")
 def command(data, engine_list, out, **options):
     """Train on DATA once per engine (same data, seed and batches) and compare them."""
+    import io
+
     import pandas as pd
 
-    from ..checkpoint import atomic_write_text
+    from ..io import atomic_write_text
 
     engines = parse_engines(engine_list)
     options.pop("engine", None)

@@ -9,42 +9,11 @@ parameters (one figure per optimizer) with the path projected onto it. Optimizer
 
 from __future__ import annotations
 
-import copy
-import time
-from pathlib import Path
-
 import click
-import torch
 
 from ..errors import GdlabError
+from ..experiments import parse_optimizers
 from ._options import config_from_options, training_options
-
-OPTIMIZER_NAMES = ("gd", "sgd", "minibatch", "momentum", "nesterov", "adam")
-
-
-def parse_optimizers(text: str) -> list[tuple[str, str, int | str | None]]:
-    """'gd,minibatch:5' → [(label, optimizer, batch_size), ...]."""
-    specs = []
-    for part in (p.strip() for p in text.split(",") if p.strip()):
-        name, _, batch = part.partition(":")
-        if name not in OPTIMIZER_NAMES:
-            raise GdlabError(f"--optimizers: unknown optimizer {name!r} in {text!r}; "
-                             f"choose from {', '.join(OPTIMIZER_NAMES)}")
-        if batch:
-            if name in ("gd", "sgd"):
-                raise GdlabError(f"--optimizers: {part!r}: {name} takes no batch size")
-            try:
-                size: int | str | None = int(batch)
-            except ValueError:
-                raise GdlabError(f"--optimizers: batch size in {part!r} must be an integer") from None
-            if size < 1:
-                raise GdlabError(f"--optimizers: batch size in {part!r} must be ≥ 1")
-        else:
-            size = None if name in ("gd", "sgd", "minibatch") else "full"
-        specs.append((part, name, size))
-    if not specs:
-        raise GdlabError("--optimizers needs at least one optimizer")
-    return specs
 
 
 def parse_start(text: str | None) -> tuple[float, float] | None:
@@ -55,38 +24,6 @@ def parse_start(text: str | None) -> tuple[float, float] | None:
     except ValueError:
         raise GdlabError(f"--start must be W,B (two numbers), got {text!r}") from None
     return w, b
-
-
-def optimizer_paths(dataset, cfg, specs, *, start=None, log=print) -> dict:
-    """Train once per optimizer from the same initial parameters; label → (run, diverged)."""
-    from ..errors import DivergedError
-    from ..train import check_compatible, make_model, resolve_model_kind, train
-
-    kind = resolve_model_kind(cfg, dataset.task)
-    torch.manual_seed(cfg.seed)
-    init = make_model(kind, dataset, cfg)
-    if start is not None:
-        if sum(p.numel() for p in init.parameters()) != 2:
-            raise GdlabError("--start W,B needs a model with two parameters (one feature, "
-                             f"linear or logistic regression); {dataset.name} gives more")
-        with torch.no_grad():
-            init.layers[0].weight.fill_(start[0])
-            init.layers[0].bias.fill_(start[1])
-    check_compatible(kind, cfg.loss or ("mse" if dataset.task == "regression" else "bce"), dataset)
-    results = {}
-    for label, name, size in specs:
-        cfg.optimizer, cfg.batch_size = name, size
-        model = copy.deepcopy(init)
-        try:
-            run = train(model, dataset, config=cfg, log=lambda _m: None)
-            diverged = None
-        except DivergedError as e:
-            run, diverged = e.run, e.epoch
-        results[label] = (run, diverged)
-        last = run.history[-1]["train_loss"]
-        status = "" if diverged is None else f"  DIVERGED at epoch {diverged}"
-        log(f"  {label:<14} {len(run.path) - 1:>6} updates   final loss {last:<12.6g}{status}")
-    return results
 
 
 @click.command()
@@ -102,7 +39,11 @@ def optimizer_paths(dataset, cfg, specs, *, start=None, log=print) -> dict:
 @click.pass_context
 def command(ctx, data, optimizers, start, directions, out, **options):
     """Draw the loss surface of DATA (default line-1d) with each optimizer's path on it."""
+    import time
+    from pathlib import Path
+
     from ..data import load
+    from ..experiments import optimizer_paths
     from ..viz import loss_slice, loss_surface_2param, save_figure
 
     explicit = {k for k in options

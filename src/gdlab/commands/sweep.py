@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
 import click
 
 from ..errors import GdlabError
@@ -21,28 +18,6 @@ def parse_lrs(text: str) -> list[float]:
     return sorted(set(values))
 
 
-def sweep(data, cfg, lrs: list[float], *, log=print) -> tuple[dict, dict]:
-    """Train once per learning rate: (lr → history, lr → epoch it diverged at or None)."""
-    from ..data import load
-    from ..errors import DivergedError
-    from ..train import train
-
-    dataset = load(data, target=cfg.target) if isinstance(data, str) else data
-    curves, diverged = {}, {}
-    for lr in lrs:
-        cfg.lr = lr
-        try:
-            run = train(None, dataset, config=cfg, log=lambda _m: None)
-            diverged[lr] = None
-        except DivergedError as e:
-            run, diverged[lr] = e.run, e.epoch
-        curves[lr] = run.history
-        last = run.history[-1]
-        status = "ok" if diverged[lr] is None else f"DIVERGED at epoch {diverged[lr]}"
-        log(f"  lr {lr:<10g} final train loss {last['train_loss']:<12.6g} {status}")
-    return curves, diverged
-
-
 @click.command()
 @click.argument("data", required=False, default="synthetic-linear")
 @training_options
@@ -50,6 +25,10 @@ def sweep(data, cfg, lrs: list[float], *, log=print) -> tuple[dict, dict]:
               help="Folder for sweep.png (default: runs/sweep-<timestamp>).")
 def command(data, out, **options):
     """Train on DATA once per learning rate (--lr 0.001,0.01,0.1,1) and draw the loss curves."""
+    import time
+    from pathlib import Path
+
+    from ..experiments import sweep
     from ..viz import final_loss_table, lr_sweep, save_figure
 
     lr_text = options.pop("lr_list")

@@ -1,0 +1,139 @@
+"""``gdlab train``: train a model into a run folder (see ``gdlab.runfolder``)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from ..errors import GdlabError
+from ._options import config_from_options, training_options
+
+MODEL_NAMES = {
+    "linear": "linear regression",
+    "logistic": "logistic regression",
+    "softmax": "softmax regression",
+    "mlp": "MLP",
+}
+MAX_NPROC_PER_CORE = 1  # processes per core that --nproc allows on the CPU
+
+
+@click.command()
+@click.argument("data", required=False, default="synthetic-linear")
+@training_options
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Run folder (default: runs/<timestamp>-<model>).")
+@click.option("--resume", is_flag=True, help="Continue the interrupted run in --out (its .partial folder) from its last checkpoint.")
+@click.option("--no-plots", is_flag=True, help="Do not draw figures into the run folder.")
+@click.option("--tensorboard", is_flag=True, help="Also write TensorBoard event files (needs the tensorboard package).")
+@click.option("--stream", is_flag=True, help="Read the file chunk by chunk instead of loading it (automatic for files too big for memory).")
+@click.option("--nproc", type=int, default=None, help="Train with N processes (distributed data parallel, launched through torchrun).")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary.")
+@click.pass_context
+def command(ctx, data, out, resume, no_plots, tensorboard, stream, nproc, quiet, **options):
+    """Train a model on DATA (a built-in name or a file; default: synthetic-linear)."""
+    explicit = {
+        k for k in [*options, "data"]
+        if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT
+    }
+    cfg = config_from_options(options, quiet=quiet, stream=stream)
+    if nproc is not None:
+        from ..distributed import launched_by_torchrun
+
+        if not launched_by_torchrun():
+            _check_nproc(nproc, cfg.device)
+            if resume:
+                raise GdlabError("--resume runs in one process; drop --nproc to resume")
+            from ..cli import ARGV
+            from ..distributed import launch
+
+            code = launch(nproc, _without_nproc(ARGV))
+            if code:
+                sys.exit(code)
+            return
+    from ..runfolder import train_to_folder
+
+    result = train_to_folder(data, cfg, out=out, resume=resume, plots=not no_plots,
+                             tensorboard=tensorboard, explicit=explicit, log=click.echo,
+                             headline=headline)
+    if result is not None:
+        run, dataset, folder = result
+        click.echo(summary(run, dataset, folder))
+
+
+def _check_nproc(nproc: int, device: str) -> None:
+    cores = os.cpu_count() or 1
+    limit = cores * MAX_NPROC_PER_CORE
+    if device == "cuda":
+        import torch
+
+        limit = max(1, torch.cuda.device_count())
+    if not 1 <= nproc <= limit:
+        where = "GPUs" if device == "cuda" else "CPU cores"
+        raise GdlabError(f"--nproc must be in [1, {limit}] (this machine's {where}), got {nproc}")
+
+
+def _without_nproc(argv: list[str]) -> list[str]:
+    """The command line minus ``--nproc N`` (what each torchrun process runs)."""
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--nproc":
+            skip = True
+        elif not arg.startswith("--nproc="):
+            out.append(arg)
+    return out
+
+
+def headline(data, cfg) -> str:
+    from ..distributed import world
+    from ..setup import model_kind
+
+    _, size = world()
+    where = f", {size} processes" if size > 1 else ""
+    streamed = ", streamed from disk" if cfg.stream else ""
+    kind = model_kind(cfg.model, data.task)
+    return (
+        f"training {MODEL_NAMES[kind]} on {data.name} ({data.n_samples} rows, "
+        f"{data.n_features} features, {data.task}{streamed}) with {cfg.optimizer}, "
+        f"lr {cfg.lr}, {cfg.epochs} epochs{where}"
+    )
+
+
+def _fmt(x) -> str:
+    return f"{x:.6g}" if isinstance(x, float | int) else str(x)
+
+
+def _equation(names: list[str], weight: list[float], bias: float, target: str) -> str:
+    terms = [f"{target} = {_fmt(bias)}"]
+    for name, w in zip(names, weight, strict=False):
+        terms.append(f"{'-' if w < 0 else '+'} {_fmt(abs(w))}·{name}")
+    return " ".join(terms)
+
+
+def summary(run, data, out) -> str:
+    """What the run learned, in a few lines."""
+    m, c = run.metrics, run.config
+    batch = c["batch_size"]
+    lines = [
+        f"done: {MODEL_NAMES[m['model']]} on {data.name}, {m['epochs_run']} epochs "
+        f"({m['stopped_reason']}), {c['optimizer']} batch {batch}, lr {_fmt(c['lr'])}, "
+        f"engine {c['engine']}, {c['device']} {c['dtype']}, {m['seconds']:.2f} s",
+        f"  rows: {m['n_train']} train, {m['n_val']} validation, {m['n_test']} test",
+    ]
+    losses = f"  {m['loss']} loss: train {_fmt(m['train_loss'])}" if m["train_loss"] is not None else "  train loss: -"
+    if m["val_loss"] is not None:
+        losses += f", validation {_fmt(m['val_loss'])}"
+    lines.append(losses)
+    if m["test"]:
+        shown = {k: v for k, v in m["test"].items() if k != "confusion" and v is not None}
+        lines.append("  test: " + ", ".join(f"{k} {_fmt(v)}" for k, v in shown.items()))
+    params = m.get("params")
+    if params and "weight" in params and m["model"] in ("linear", "logistic") and data.n_features <= 8:
+        lines.append("  learned: " + _equation(run.feature_names, params["weight"], params["bias"][0],
+                                               "logit" if m["model"] == "logistic" else run.target_name))
+        if "true_w" in data.meta:
+            lines.append(f"  true:    w = {list(data.meta['true_w'])}, b = {data.meta['true_b']}")
+    lines.append(f"  run folder: {out}")
+    return "\n".join(lines)
