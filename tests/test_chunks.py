@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from gdlab.engines import make_engine
+from gdlab.feeds import Piece
 from gdlab.models import MLP, LinearRegression, SoftmaxRegression
 
 CASES = [
@@ -39,8 +40,32 @@ def test_chunked_step_equals_whole_batch_step(engine, rule, make, loss, task):
     pieces = make_engine(engine, copy.deepcopy(model), loss=loss, rule=rule, l2=0.1)
     for _ in range(3):
         lw, nw = whole.step(X, y, lr=0.05)
-        chunks = [(X[a:b], y[a:b]) for a, b in [(0, 10), (10, 10), (10, 29), (29, 37)]]
-        lp, np_ = pieces.step_chunks(iter(chunks), lr=0.05)
+        chunks = [Piece(X[a:b], y[a:b]) for a, b in [(0, 10), (10, 10), (10, 29), (29, 37)]]
+        lp, np_ = pieces.step_pieces(iter(chunks), lr=0.05)
+        assert lp == pytest.approx(lw, rel=1e-12)
+        assert np_ == pytest.approx(nw, rel=1e-10)
+    for a, b in zip(whole.model.parameters(), pieces.model.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("engine", ["scalar", "manual", "autograd", "nn", "fast"])
+@pytest.mark.parametrize(("make", "loss", "task"), CASES[:2])
+def test_weighted_pieces_equal_the_weighted_whole_batch(engine, make, loss, task):
+    """Pieces with row weights (a stream's split membership, sample weights) and a raw
+    piece standardized on the way give the weighted whole batch's update."""
+    torch.manual_seed(2)
+    model = make().double()
+    X, y = _data(task)
+    w = torch.linspace(0.0, 2.0, X.shape[0], dtype=torch.float64)
+    whole = make_engine(engine, copy.deepcopy(model), loss=loss, rule="momentum", l2=0.1, l1=0.01)
+    pieces = make_engine(engine, copy.deepcopy(model), loss=loss, rule="momentum", l2=0.1, l1=0.01)
+    shift, scale = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64), torch.tensor([2.0, 0.5, 1.0], dtype=torch.float64)
+    raw = X / scale + shift  # standardized back to X by (raw − shift)·scale
+    for _ in range(3):
+        lw, nw = whole.step(X, y, lr=0.05, w=w)
+        chunks = [Piece(X[:10], y[:10], w[:10]), Piece(raw[10:29], y[10:29], w[10:29], shift, scale),
+                  Piece(X[29:], y[29:], w[29:])]
+        lp, np_ = pieces.step_pieces(iter(chunks), lr=0.05)
         assert lp == pytest.approx(lw, rel=1e-12)
         assert np_ == pytest.approx(nw, rel=1e-10)
     for a, b in zip(whole.model.parameters(), pieces.model.parameters(), strict=True):

@@ -31,7 +31,7 @@ def test_d2l_minibatch_learns_true_parameters(gdlab_cli, tmp_path):
     assert m["stopped_reason"] == "max_epochs"
     assert m["n_train"] == 700
     assert m["n_features"] == 2
-    assert set(m["test"]) == {"mse", "r2"}
+    assert set(m["test"]) == {"mse", "rmse", "mae", "r2"}
     assert m["test"]["r2"] > 0.999
     assert "learned: y = 4.19" in r.out
     assert "·x1" in r.out

@@ -12,14 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 import gdlab
-from gdlab.batching import Batcher
 from gdlab.config import TrainConfig
-from gdlab.engines import make_engine
-from gdlab.feeds import Pieces
-from gdlab.train import make_model, prepare
+from gdlab.feeds import MemoryFeed, Piece
+from gdlab.setup import build
 
 
 def gdlab_run(*args, cwd, timeout=300):
@@ -58,22 +55,21 @@ def test_minibatch_two_processes_is_one_process_with_the_global_batch(tmp_path):
               "--lr", lr, "--epochs", epochs, "--dtype", "float64", "--no-plots", "--quiet",
               "--nproc", "2", "--out", "two", cwd=tmp_path)
 
-    cfg = TrainConfig(optimizer="minibatch", batch_size=B, lr=lr, epochs=epochs, dtype="float64")
-    data = gdlab.load("synthetic-linear")
-    prep = prepare(data, cfg, dtype=torch.float64, device=torch.device("cpu"), log=lambda _m: None)
-    torch.manual_seed(cfg.seed)
-    model = make_model("linear", data, cfg).double()
-    engine = make_engine("fast", model, loss="mse", rule="sgd")
-    n = prep.X_train.shape[0]
+    cfg = TrainConfig(optimizer="minibatch", batch_size=B, lr=lr, epochs=epochs, dtype="float64",
+                      device="cpu")
+    s = build(gdlab.load("synthetic-linear"), cfg, log=lambda _m: None)  # one process
+    X, y, _ = s.feed.rows()
+    n = X.shape[0]
     halves = [(0, n // 2), (n // 2, n)]  # the two processes' shards (700 rows: 350 each)
-    shards = [Batcher(prep.X_train[a:b], prep.y_train[a:b], batch_size=B,
-                      seed=cfg.seed * 7919 + rank) for rank, (a, b) in enumerate(halves)]
+    shards = [MemoryFeed({"train": (X[a:b], y[a:b], None)}, batch_size=B, task="regression",
+                         seed=cfg.seed * 7919 + rank) for rank, (a, b) in enumerate(halves)]
     for epoch in range(1, epochs + 1):
-        for b0, b1 in zip(shards[0].epoch(epoch), shards[1].epoch(epoch), strict=True):
-            engine.step_chunks(Pieces([(b0[0].clone(), b0[1].clone()), b1]), lr=lr)
-    w = model.layers[0].weight.detach().numpy()[0]
-    b = model.layers[0].bias.detach().numpy()
-    w_orig, b_orig = prep.standardizer.unscale_linear(w, b)
+        for b0, b1 in zip(shards[0].batches(epoch), shards[1].batches(epoch), strict=True):
+            first = Piece(b0.single.X.clone(), b0.single.y.clone())  # the next batch reuses the buffer
+            s.engine.step_pieces([first, b1.single], lr=lr)
+    w = s.model.layers[0].weight.detach().numpy()[0]
+    b = s.model.layers[0].bias.detach().numpy()
+    w_orig, b_orig = s.standardizer.unscale_linear(w, b)
     np.testing.assert_allclose(params(tmp_path / "two"), [*np.ravel(w_orig), *np.ravel(b_orig)],
                                rtol=1e-9)
 

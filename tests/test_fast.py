@@ -17,12 +17,17 @@ import pytest
 import torch
 
 import gdlab
-from gdlab.batching import Batcher, epoch_order
+from gdlab.callbacks import Callback
 from gdlab.data import Dataset
 from gdlab.engines import RULES, fast, kernels, make_engine
 from gdlab.engines.kernels import exp_nonpositive_
+from gdlab.evaluate import loss_and_accuracy as evaluate_loss
+from gdlab.feeds import MemoryFeed, epoch_order
 from gdlab.models import MLP, LinearRegression, LogisticRegression, SoftmaxRegression
-from gdlab.train import Callback, evaluate_loss
+
+
+def memory_feed(X, y, *, batch_size, seed, task="regression"):
+    return MemoryFeed({"train": (X, y, None)}, batch_size=batch_size, seed=seed, task=task)
 
 N, D = 203, 7  # 203 rows: not a multiple of the 4-row groups or the 64-row tiles
 F64 = {"rtol": 1e-10, "atol": 1e-12}
@@ -237,9 +242,11 @@ def test_train_fused_divergence_is_reported(kernel):
     assert e.value.epoch == ref.value.epoch
 
 
-def test_auto_engine_is_nn_for_hidden_layers():
+def test_auto_engine_is_manual_for_hidden_layers():
+    """Hand-written backpropagation: no autograd graph, no optimizer object (gdlab bench
+    measures it against ``nn``)."""
     run = gdlab.train(data=dataset("binary"), model="mlp", epochs=2, quiet=True)
-    assert run.config["engine"] == "nn"
+    assert run.config["engine"] == "manual"
 
 
 # --- a whole mini-batch epoch in one compiled loop ---------------------------------------------
@@ -247,12 +254,13 @@ EPOCH_RULES = ("sgd", "momentum", "nesterov")
 
 
 def loop_epochs(name, model, X, y, *, loss, rule, l2, batch_size, epochs, lr, dtype=None):
-    """The training loop's way: Batcher batches, one ``step`` each, stop at a non-finite loss."""
+    """The training loop's way: the feed's batches, one ``step`` each, stop at a non-finite loss."""
     engine = make_engine(name, model, loss=loss, rule=rule, l2=l2)
-    batcher = Batcher(X, y, batch_size=batch_size, seed=5)
+    feed = memory_feed(X, y, batch_size=batch_size, seed=5)
     losses, norms = [], []
     for epoch in range(1, epochs + 1):
-        for Xb, yb in batcher.epoch(epoch):
+        for batch in feed.batches(epoch):
+            Xb, yb = batch.single.X, batch.single.y
             if dtype is not None:  # a float64 reference of float32 data
                 Xb, yb = Xb.to(dtype), yb if loss == "cross-entropy" else yb.to(dtype)
             value, norm = engine.step(Xb, yb, lr=lr)
@@ -412,13 +420,15 @@ def test_train_compiled_epochs_only_when_nothing_observable_changes(kernel, epoc
 
 
 # --- batching: one reusable buffer, the same batches ---------------------------------------------
-def test_batcher_reuses_one_buffer_and_draws_the_permutation():
+def test_memory_feed_reuses_one_buffer_and_draws_the_permutation():
     X = torch.arange(50 * 3, dtype=torch.float32).reshape(50, 3)
     y = torch.arange(50)
-    b = Batcher(X, y, batch_size=16, seed=7)
+    b = memory_feed(X, y, batch_size=16, seed=7, task="multiclass")
     order = epoch_order(50, seed=7, epoch=2)
+    assert torch.equal(b.order(2), order)
     ptrs, seen = set(), []
-    for i, (Xb, yb) in enumerate(b.epoch(2)):
+    for i, batch in enumerate(b.batches(2)):
+        Xb, yb = batch.single.X, batch.single.y
         idx = order[i * 16 : (i + 1) * 16]
         assert torch.equal(Xb, X[idx])
         assert torch.equal(yb, y[idx])
@@ -427,14 +437,24 @@ def test_batcher_reuses_one_buffer_and_draws_the_permutation():
     assert len(ptrs) == 1  # every batch, the short last one included, lives in one buffer
     assert [len(s) for s in seen] == [16, 16, 16, 2]
     assert sorted(torch.cat(seen).tolist()) == list(range(50))
-    assert next(iter(b.epoch(3)))[0].data_ptr() in ptrs  # and the next epoch reuses it
+    assert next(iter(b.batches(3))).single.X.data_ptr() in ptrs  # and the next epoch reuses it
+
+
+def test_memory_feed_without_shuffling_takes_rows_in_order():
+    X = torch.arange(10 * 2, dtype=torch.float64).reshape(10, 2)
+    y = torch.arange(10.0).reshape(-1, 1)
+    feed = MemoryFeed({"train": (X, y, None)}, batch_size=4, seed=3, task="regression", shuffle=False)
+    for epoch in (1, 2):
+        got = [batch.single.y[:, 0].tolist() for batch in feed.batches(epoch)]
+        assert got == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    assert torch.equal(feed.order(5), torch.arange(10))
 
 
 def test_full_batch_is_the_training_tensor_itself():
     X, y = torch.randn(10, 2), torch.randn(10, 1)
-    (Xb, yb), = list(Batcher(X, y, batch_size=10, seed=0).epoch(1))
-    assert Xb is X
-    assert yb is y
+    (batch,) = list(memory_feed(X, y, batch_size=10, seed=0).batches(1))
+    assert batch.single.X is X
+    assert batch.single.y is y
 
 
 # --- GPU: the same fast path (skipped without CUDA) -------------------------------------------------

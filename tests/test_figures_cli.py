@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from gdlab.commands.surface import parse_optimizers
+from gdlab.experiments import parse_optimizers
 
 
 def assert_png(path, *, min_width=800):
@@ -51,8 +51,8 @@ def test_surface_paths_equal_recorded_history(tmp_path):
     import torch
 
     import gdlab
-    from gdlab.commands.surface import optimizer_paths
     from gdlab.config import TrainConfig
+    from gdlab.experiments import optimizer_paths
 
     data = gdlab.load("line-1d")
     cfg = TrainConfig(lr=0.1, epochs=3, standardize=False, val_fraction=0, test_fraction=0,

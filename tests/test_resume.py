@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import torch
 from safetensors import safe_open
 from safetensors.torch import load_file
@@ -19,11 +20,34 @@ ARGS = ["train", "synthetic-linear", "--optimizer", "momentum", "--batch-size", 
         "--no-plots"]
 
 
-def _gdlab_run(args, cwd):
+EVERY_EPOCH = {**os.environ, "GDLAB_CHECKPOINT_SECONDS": "0"}  # a checkpoint after each epoch
+
+
+def _gdlab_run(args, cwd, *, code=0):
     p = subprocess.run([sys.executable, "-m", "gdlab", *args], cwd=cwd, capture_output=True,
                        text=True, timeout=300)
-    assert p.returncode == 0, p.stderr
+    assert p.returncode == code, p.stderr
     return p
+
+
+def _interrupt(args, cwd: Path, out: str, *, sig, at_least: int = 5) -> int:
+    """Start a run, stop it with ``sig`` once it has checkpointed ``at_least`` epochs;
+    returns the epoch of the checkpoint it left."""
+    victim = subprocess.Popen([sys.executable, "-m", "gdlab", *args, "--out", out], cwd=cwd,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=EVERY_EPOCH)
+    partial = cwd / f"{out}.partial"
+    deadline = time.monotonic() + 240
+    while _checkpoint_epoch(partial) < at_least:
+        assert victim.poll() is None, "training finished before it could be interrupted"
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    os.kill(victim.pid, sig)
+    _, err = victim.communicate()
+    if sig == signal.SIGTERM:  # asked to stop: a checkpoint after the epoch, then exit 143
+        assert victim.returncode == 128 + signal.SIGTERM, err
+        assert b"SIGTERM: stopped after epoch" in err
+        assert b"--resume" in err
+    return _checkpoint_epoch(partial)
 
 
 def _checkpoint_epoch(folder: Path) -> int:
@@ -35,20 +59,10 @@ def _checkpoint_epoch(folder: Path) -> int:
         return 0
 
 
-def test_killed_run_resumes_to_identical_parameters(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_killed_run_resumes_to_identical_parameters(tmp_path, sig):
     _gdlab_run([*ARGS, "--out", "straight"], tmp_path)
-
-    victim = subprocess.Popen([sys.executable, "-m", "gdlab", *ARGS, "--out", "resumed"],
-                              cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    partial = tmp_path / "resumed.partial"
-    deadline = time.monotonic() + 240
-    while _checkpoint_epoch(partial) < 5:
-        assert victim.poll() is None, "training finished before it could be interrupted"
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    os.kill(victim.pid, signal.SIGKILL)
-    victim.wait()
-    killed_at = _checkpoint_epoch(partial)
+    killed_at = _interrupt(ARGS, tmp_path, "resumed", sig=sig)
     assert 5 <= killed_at < 40
     assert not (tmp_path / "resumed").exists()
 
@@ -72,12 +86,24 @@ def test_killed_run_resumes_to_identical_parameters(tmp_path):
 def test_resume_without_checkpoint_is_a_clear_error(gdlab_cli):
     r = gdlab_cli("train", "--resume", "--out", "runs/none")
     assert r.code == 2
+    assert "nothing to resume" in r.err
     assert "no checkpoint" in r.err
 
 
-def test_resume_extends_a_finished_run(gdlab_cli, tmp_path):
+def test_resume_does_not_continue_a_finished_run(gdlab_cli, tmp_path):
+    """Only an interrupted <out>.partial is resumed: a finished run stays as it is."""
     assert gdlab_cli("train", "--epochs", "3", "--out", "runs/e", "--quiet").code == 0
+    before = (tmp_path / "runs/e/model.safetensors").read_bytes()
     r = gdlab_cli("train", "--resume", "--epochs", "5", "--out", "runs/e", "--quiet")
-    assert r.code == 0, r
-    metrics = json.loads((tmp_path / "runs/e/metrics.json").read_text())
-    assert metrics["epochs_run"] == 5
+    assert r.code == 2, r
+    assert "nothing to resume in runs/e" in r.err
+    assert (tmp_path / "runs/e/model.safetensors").read_bytes() == before
+    assert json.loads((tmp_path / "runs/e/metrics.json").read_text())["epochs_run"] == 3
+
+
+def test_resume_may_raise_epochs_and_says_so(tmp_path):
+    stopped_at = _interrupt(ARGS, tmp_path, "longer", sig=signal.SIGTERM)
+    out = _gdlab_run(["train", "--resume", "--epochs", "45", "--out", "longer"], tmp_path).stdout
+    assert "--epochs 45: continuing to 45 epochs (the run was started for 40)" in out
+    assert f"resuming longer after epoch {stopped_at} of 45" in out
+    assert json.loads((tmp_path / "longer/metrics.json").read_text())["epochs_run"] == 45

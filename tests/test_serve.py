@@ -130,8 +130,8 @@ def test_url_round_trip_keeps_every_setting():
     ({"standardize": "maybe"}, "standardize must be true or false"),
     ({"start": "1"}, "start must be two numbers 'w,b', got '1'"),
     ({"data": "toy-1d", "n": 10}, "toy-1d has a fixed size; leave n unset"),
-    ({"data": "moons", "model": "softmax"}, "model softmax needs three or more classes; moons has 2"),
-    ({"data": "moons", "loss": "mse", "model": "linear"}, "--model linear needs a numeric target"),
+    ({"data": "line-1d", "model": "softmax"}, "model softmax needs a class target; line-1d has a numeric target"),
+    ({"data": "moons", "loss": "bce", "model": "linear"}, "--loss bce needs a class target"),
     ({"lesson": "no-such"}, "lesson must be one of .*got 'no-such'"),
     ({"hidden": "10,x"}, r"hidden\[1\] must be a number"),
     ({"val_fraction": 0.5, "test_fraction": 0.5}, "sum to 1 or more"),
@@ -139,6 +139,20 @@ def test_url_round_trip_keeps_every_setting():
 def test_bad_settings_name_the_value(raw, message):
     with pytest.raises(GdlabError, match=message), Session(parse_settings(raw)):
         pass
+
+
+def test_softmax_on_two_classes_trains_two_outputs_as_gdlab_train_does():
+    """One rule for the model and the task (gdlab.setup): the playground no longer refuses
+    what gdlab.train accepts."""
+    settings = parse_settings({"data": "moons", "model": "softmax", "epochs": 3})
+    with one_torch_thread(), Session(settings) as s:
+        s.run(10_000)
+        assert s.model.out_features == 2
+        assert s.status == "max_epochs"
+        page = s.params()
+    run = gdlab.train(data=settings.load_data(), config=settings.config(), quiet=True)
+    np.testing.assert_allclose(page, np.concatenate([p.detach().double().reshape(-1).numpy()
+                                                     for p in run.model.parameters()]), rtol=1e-12)
 
 
 @pytest.mark.parametrize(("key", "limit", "extra"), [
@@ -279,7 +293,8 @@ def test_divergence_stops_with_a_message():
     finish(s)
     assert s.done
     assert s.status == "diverged"
-    assert re.match(r"training diverged at epoch \d+ .*; try a smaller learning rate than --lr 5(\.0)?$", s.message)
+    # the page's banner speaks of its own slider, not of a command-line flag
+    assert re.match(r"training diverged at epoch \d+ .*; try a smaller learning rate than 5 \(the lr slider\)$", s.message)
 
 
 # --- what the panels draw ------------------------------------------------------------------------

@@ -31,15 +31,49 @@ def test_npy_chunks_cover_every_row_once_and_stats_match(npy_file):
     assert ranges[0][0] == 0
     assert ranges[-1][1] == 5000
     assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))
-    assert sorted(s.train_chunks + s.val_chunks + s.test_chunks) == list(range(len(ranges)))
+    ids = s.split_of(0, 5000)
+    assert [int((ids == k).sum()) for k in (stream.TRAIN, stream.VAL, stream.TEST)] == [s.n_train, s.n_val, s.n_test]
     assert s.n_train + s.n_val + s.n_test == 5000
+    assert abs(s.n_test / 5000 - 0.2) < 0.03
+    assert abs(s.n_val / 5000 - 0.1) < 0.03
     assert s.task == "regression"
-    rows = np.concatenate([np.arange(*ranges[i]) for i in s.train_chunks])
+    rows = np.flatnonzero(ids == stream.TRAIN)
     np.testing.assert_allclose(s.mean, X[rows].mean(axis=0), rtol=1e-12)
     np.testing.assert_allclose(s.std, X[rows].std(axis=0), rtol=1e-10)
     Xc, yc = s.chunk(3)
     np.testing.assert_array_equal(Xc, X[slice(*ranges[3])])
     np.testing.assert_array_equal(yc, y[slice(*ranges[3])])
+    Xt, _yt = s.train_rows(3)
+    keep = s.split_of(*ranges[3]) == stream.TRAIN
+    np.testing.assert_array_equal(Xt, X[slice(*ranges[3])][keep])
+
+
+def test_row_splits_depend_on_the_row_not_the_chunk_or_the_order():
+    """A row's split is a seeded hash of its index: any range gives the same ids, the seed
+    changes them, and a file sorted by its target splits like shuffled data."""
+    full = stream.split_ids(0, 10_000, seed=4, val_fraction=0.1, test_fraction=0.2)
+    np.testing.assert_array_equal(stream.split_ids(3_000, 7_000, seed=4, val_fraction=0.1, test_fraction=0.2),
+                                  full[3_000:7_000])
+    other = stream.split_ids(0, 10_000, seed=5, val_fraction=0.1, test_fraction=0.2)
+    assert (full != other).mean() > 0.3
+    for a in range(0, 10_000, 1000):  # every stretch of rows (a sorted file's range of targets) is split alike
+        assert abs((full[a : a + 1000] == stream.TEST).mean() - 0.2) < 0.05
+
+
+def test_sorted_file_streams_like_in_memory(tmp_path):
+    """A file sorted by its target: the streamed test score is close to the in-memory one."""
+    import gdlab
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(6000, 3))
+    y = X @ np.array([1.5, -2.0, 0.5]) + 0.5 * rng.normal(size=6000)
+    order = np.argsort(y)
+    np.save(tmp_path / "sorted.npy", np.column_stack([X[order], y[order]]))
+    kw = dict(optimizer="gd", lr=0.3, epochs=60, quiet=True)
+    streamed = gdlab.train(data=str(tmp_path / "sorted.npy"), stream=True, **kw)
+    loaded = gdlab.train(data=str(tmp_path / "sorted.npy"), **kw)
+    assert loaded.metrics["test"]["r2"] > 0.9
+    assert abs(streamed.metrics["test"]["r2"] - loaded.metrics["test"]["r2"]) < 0.05
 
 
 def test_minibatches_visit_every_training_row_once_per_epoch(npy_file):
@@ -47,14 +81,15 @@ def test_minibatches_visit_every_training_row_once_per_epoch(npy_file):
     s = open_stream(path, seed=0, log=lambda _m: None)
     first = np.concatenate([b[0][:, 0] for b in s.batches(64, seed=0, epoch=1)])
     second = np.concatenate([b[0][:, 0] for b in s.batches(64, seed=0, epoch=2)])
-    ranges = s.source.ranges()
-    train_rows = np.concatenate([np.arange(*ranges[i]) for i in s.train_chunks])
+    train_rows = np.flatnonzero(s.split_of(0, len(X)) == stream.TRAIN)
     np.testing.assert_array_equal(np.sort(first), np.sort(X[train_rows, 0]))
     assert not np.array_equal(first, second)  # a new order every epoch
     again = np.concatenate([b[0][:, 0] for b in s.batches(64, seed=0, epoch=1)])
     np.testing.assert_array_equal(first, again)  # and the same order for the same (seed, epoch)
     sizes = [len(b[0]) for b in s.batches(64, seed=0, epoch=1)]
     assert set(sizes[:-1]) == {64}
+    in_order = np.concatenate([b[0][:, 0] for b in s.batches(64, seed=0, epoch=1, shuffle=False)])
+    np.testing.assert_array_equal(in_order, X[train_rows, 0])  # --no-shuffle: file order
 
 
 def test_csv_is_converted_once_and_reconverted_when_changed(tmp_path):
@@ -71,11 +106,45 @@ def test_csv_is_converted_once_and_reconverted_when_changed(tmp_path):
     said.clear()
     open_stream(path, log=said.append)
     assert "cached columnar copy" in said[0]
+    assert not any("converting" in line for line in said)
     frame.iloc[:200].to_csv(path, index=False)
     said.clear()
     s = open_stream(path, log=said.append)
-    assert "converting" in said[0]
+    assert any("converting" in line for line in said)
     assert s.n_train + s.n_val + s.n_test == 200
+
+
+def test_csv_cache_is_checked_by_content_not_size_and_mtime(tmp_path):
+    import os
+
+    path = tmp_path / "same.csv"
+    pd.DataFrame({"a": np.arange(100.0), "y": np.arange(100.0)}).to_csv(path, index=False)
+    open_stream(path, log=lambda _m: None)
+    stat = path.stat()
+    text = path.read_text().replace("\n5.0,5.0\n", "\n9.0,9.0\n")  # same size, other content
+    path.write_text(text)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    said = []
+    s = open_stream(path, val_fraction=0, test_fraction=0, log=said.append)
+    assert any("changed since its columnar copy" in line for line in said)
+    X = np.concatenate([s.chunk(i)[0] for i in s.chunks])
+    assert 9.0 in X[:, 0]
+    assert 5.0 not in X[:, 0]
+
+
+def test_csv_cache_of_a_read_only_folder_goes_to_the_user_cache(tmp_path, monkeypatch):
+    import os
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    pd.DataFrame({"a": [1.0, 2.0, 3.0] * 10, "y": [0.0, 1.0, 2.0] * 10}).to_csv(folder / "d.csv", index=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(stream.os, "access", lambda p, mode: not str(p).startswith(str(folder)) and os.access(p, mode))
+    said = []
+    open_stream(folder / "d.csv", val_fraction=0, test_fraction=0, log=said.append)
+    assert not (folder / "d.csv.gdlab.parquet").exists()
+    assert list((tmp_path / "cache" / "gdlab" / "streams").glob("*.gdlab.parquet"))
+    assert str(tmp_path / "cache") in said[0]
 
 
 def test_non_finite_cell_is_located(tmp_path):

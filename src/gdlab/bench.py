@@ -41,10 +41,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .callbacks import Callback
 from .config import TrainConfig
-from .engines import make_engine
-from .models import build_model
-from .train import Batcher, Callback, Prepared, auto_engine, fit
+from .data import Dataset
+from .data.split import Splits
+from .setup import build
+from .train import fit
 
 # prefix / budget: a baseline's mini-batch run stops after this many samples or seconds
 FULL = {"n": 2_000_000, "d": 100, "classes": 10, "repeats": 5, "prefix": 200_000,
@@ -210,17 +212,15 @@ def gdlab_epochs(
     cfg = TrainConfig.from_kwargs(
         model=model_kind, optimizer="gd" if batch_size is None else "minibatch",
         batch_size=batch_size, lr=lr, epochs=epochs, quiet=True, val_fraction=0.0,
-        test_fraction=0.0,
+        test_fraction=0.0, standardize=False, device=X.device.type, loss=loss,
     )
-    k = int(data["multiclass"].max()) + 1 if task == "multiclass" else 1
-    torch.manual_seed(0)
-    model = build_model(model_kind, X.shape[1], k).to(X.device)
-    engine = make_engine(auto_engine(model), model, loss=loss, rule=cfg.rule())
-    engine.check_data(*X.shape)  # as gdlab.train does
-    batcher = Batcher(X, y, batch_size=cfg.resolved_batch_size(X.shape[0]), seed=0)
-    prep = Prepared(X, y, None, None, None, None, None, None)
+    k = int(data["multiclass"].max()) + 1 if task == "multiclass" else 0
+    dataset = Dataset(X=X, y=y, feature_names=[f"x{j}" for j in range(X.shape[1])], task=task,
+                      classes=list(range(k)) if k else None, name="bench")
+    # the tensors as they are: gdlab.setup.build takes given splits without a copy
+    s = build(dataset, cfg, splits=Splits(X_train=X, y_train=y), log=lambda _m: None)
     cb = _Between(between)
-    state = fit(model, engine, batcher, prep, task=task, cfg=cfg, callbacks=[cb], log=lambda _m: None)
+    state = fit(s.engine, s.feed, cfg=cfg, callbacks=[cb])
     return [h["seconds"] for h in state.history], cb.times
 
 
@@ -473,19 +473,15 @@ def sequential_read(path: Path, block: int = 16 << 20) -> Callable[[], float]:
 def stream_row(report: Report, path: Path, *, reps: int, log) -> None:
     """A streamed full-batch gradient pass over the file vs a plain sequential read of it."""
     from .data.stream import open_stream
-    from .feeds import StreamFeed
 
     data = open_stream(path, val_fraction=0, test_fraction=0, log=lambda _m: None)
-    feed = StreamFeed(data, batch_size=data.n_train, seed=0, dtype=torch.float32,
-                      device=torch.device("cpu"), standardize=True)
-    model = build_model("linear", data.n_features, 1)
-    engine = make_engine("fast", model, loss="mse", rule="sgd")
-    engine.check_data(data.n_train, data.n_features)
+    cfg = TrainConfig.from_kwargs(optimizer="gd", lr=0.01, epochs=1, quiet=True, device="cpu")
+    s = build(data, cfg, log=lambda _m: None)
+    epochs = iter(range(1, 10**9))
 
-    def epoch() -> float:
+    def epoch() -> float:  # one full-batch epoch as fit runs it: the update and the next pass
         t0 = time.perf_counter()
-        for pieces in feed.epoch(1):
-            engine.step_chunks(pieces, lr=0.01)
+        s.engine.epoch(s.feed, epoch=next(epochs), lr=0.01)
         return time.perf_counter() - t0
 
     read = sequential_read(path)

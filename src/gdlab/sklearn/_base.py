@@ -1,11 +1,10 @@
 """What GDRegressor and GDClassifier share: parameters, constraints and the fit.
 
-The estimators are thin. They validate input with scikit-learn's own helpers, then
-build exactly what ``gdlab.train`` builds — a model (:func:`gdlab.models.build_model`),
-an engine (:func:`gdlab.engines.make_engine`), a :class:`gdlab.config.TrainConfig`,
-a :class:`gdlab.batching.Batcher` over :class:`gdlab.train.Prepared` tensors — and run
-the epoch loop :func:`gdlab.train.fit`. Nothing is standardized here: put a
-``StandardScaler`` in front in a ``Pipeline``.
+The estimators are thin. They validate input with scikit-learn's own helpers, make a
+:class:`gdlab.config.TrainConfig` from their parameters, build model, engine and feed
+with :func:`gdlab.setup.build` — exactly what ``gdlab.train`` builds — and run the epoch
+loop :func:`gdlab.train.fit`. Nothing is standardized here: put a ``StandardScaler`` in
+front in a ``Pipeline``.
 
 The objective, over the n training rows (weight matrices W_l, not biases, in the L2 term)::
 
@@ -28,21 +27,14 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..batching import Batcher
-from ..config import DEVICES, DTYPES, ENGINE_NAMES, OPTIMIZERS, SCHEDULES, TrainConfig
+from ..callbacks import BestWeights, Callback, ProgressLog
+from ..config import ACTIVATIONS, DEVICES, DTYPES, ENGINE_NAMES, OPTIMIZERS, SCHEDULES, TrainConfig
 from ..data import Dataset, split_dataset
-from ..engines import make_engine
+from ..data.split import Splits
 from ..errors import GdlabError
-from ..models import ACTIVATIONS, build_model
-from ..train import (
-    Callback,
-    Prepared,
-    TrainState,
-    auto_engine,
-    fit,
-    resolve_device,
-    target_tensor,
-)
+from ..models import build_model
+from ..setup import build
+from ..train import TrainState, fit
 from ._weights import multiplicities, repeat_rows
 
 FLOATS = (np.float64, np.float32)  # accepted as they are; anything else becomes float64
@@ -201,25 +193,14 @@ class BaseGD(BaseEstimator):
         lr = self.lr_ if keep_lr else self._learning_rate(X_tr, loss)
         cfg = self._config(kind, loss, lr=lr, epochs=state.epoch + (1 if partial else self.max_iter),
                            partial=partial)
-        device = resolve_device(cfg.device)
-        dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
-        log = print if self.verbose else (lambda _msg: None)
         if task != "regression" and not partial and np.unique(y_tr).size < 2:
             raise ValueError(
                 f"{name} needs rows of at least 2 classes to train on, got 1 class "
                 f"({classes[y_tr[0]].tolist()!r})" + (" after dropping rows of zero sample_weight"
                                             if counts is not None else "")
             )
-        # --- tensors -------------------------------------------------------------------------
-        prep = Prepared(
-            torch.tensor(X_tr, dtype=dtype, device=device),
-            target_tensor(np.array(y_tr), task, dtype=dtype, device=device),
-            None if X_val is None else torch.tensor(X_val, dtype=dtype, device=device),
-            None if X_val is None else target_tensor(np.array(y_val), task, dtype=dtype, device=device),
-            None, None, None, None,
-        )
 
-        # --- model and engine: new, or the fitted ones continued ---------------------------
+        # --- model, engine and feed (gdlab.setup.build), the fitted model continued -----------
         if continuing:
             self._check_architecture(kind, X.shape[1], n_out)
             model = self.model_
@@ -228,23 +209,33 @@ class BaseGD(BaseEstimator):
                 torch.manual_seed(self._seed)
                 model = build_model(kind, X.shape[1], n_out, hidden=cfg.hidden,
                                     activation=cfg.activation)
-        model = model.to(device=device, dtype=dtype)
-        engine_name = auto_engine(model) if cfg.engine == "auto" else cfg.engine
-        engine = make_engine(engine_name, model, loss=loss, rule=cfg.rule(), l2=cfg.l2,
-                             momentum=cfg.momentum, betas=cfg.betas, eps=cfg.eps)
-        engine.check_data(*prep.X_train.shape)
-        opt_key = (engine_name, cfg.rule(), cfg.dtype)
+        data_task = task if task == "regression" else ("binary" if n_classes == 2 else "multiclass")
+        data = Dataset(
+            X=X_tr, y=y_tr, feature_names=[f"x{j}" for j in range(X.shape[1])], task=data_task,
+            classes=None if n_classes is None else list(range(n_classes)), name=name,
+        )
+        splits = Splits(X_train=X_tr, y_train=y_tr, X_val=X_val, y_val=y_val,
+                        train_index=np.arange(len(y_tr)),
+                        val_index=None if X_val is None else np.arange(len(y_val)))
+        log = print if self.verbose else (lambda _msg: None)
+        setup = build(data, cfg.replace(seed=self._seed), model=model, splits=splits, log=log)
+        engine = setup.engine
+        opt_key = (setup.engine_name, cfg.rule(), cfg.dtype)
         if continuing and partial and self._optimizer[0] == opt_key:
-            engine.load_state_dict({k: v.to(device) for k, v in self._optimizer[1].items()})
-        batcher = Batcher(prep.X_train, prep.y_train,
-                          batch_size=cfg.resolved_batch_size(prep.X_train.shape[0]), seed=self._seed)
+            engine.load_state_dict({k: v.to(setup.device) for k, v in self._optimizer[1].items()})
+        model = setup.model
 
         # --- the epoch loop (gdlab.train.fit), stopping counters fresh each call -------------
         state.stopped_reason, state.initial_loss, state.no_improve = None, None, 0
-        state.best_loss, state.best_state = float("inf"), None
-        callbacks = [] if X_val is None else [_ValidationScore(lambda e: self._val_score(e, y_val))]
-        state = fit(model, engine, batcher, prep, task=task, cfg=cfg, state=state,
-                    callbacks=callbacks, log=log, progress=False)
+        state.best_loss, state.best_state, state.best_epoch = float("inf"), None, 0
+        callbacks: list[Callback] = []
+        if self.verbose:
+            callbacks.append(ProgressLog(cfg.epochs, log=log))
+        if cfg.early_stopping:
+            callbacks.append(BestWeights())
+        if X_val is not None:
+            callbacks.append(_ValidationScore(lambda e: self._val_score(e, y_val)))
+        state = fit(engine, setup.feed, cfg=cfg, state=state, callbacks=callbacks)
         if state.stopped_reason == "diverged":
             last = state.history[-1]["train_loss"]
             raise ValueError(
@@ -330,7 +321,7 @@ class BaseGD(BaseEstimator):
         hidden = list(self._hidden()) if kind == "mlp" else []
         want = {
             "model": kind, "in_features": n_features, "out_features": n_out, "hidden": hidden,
-            "activation": self.activation if kind == "mlp" else None,
+            "activation": self.activation if kind == "mlp" else None, "bias": True,
         }
         have = self.model_.describe()
         if have != want:

@@ -35,10 +35,8 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from ..config import DTYPES, ENGINE_NAMES, OPTIMIZERS, SCHEDULES
+from ..config import ACTIVATIONS, DTYPES, ENGINE_NAMES, LOSSES, MODELS, OPTIMIZERS, SCHEDULES
 from ..errors import GdlabError
-from ..losses import LOSSES
-from ..models import ACTIVATIONS, MODELS
 from . import limits
 from .jobs import Job
 from .lessons import lesson_menu

@@ -1,9 +1,11 @@
 """One playground run: ``gdlab.train`` itself, paused between updates.
 
 The page's numbers must be the numbers ``gdlab train`` gives, so the playground does not
-re-implement the training loop: :class:`Session` runs :func:`gdlab.train` with the page's
-settings in a worker thread, and a :class:`~gdlab.train.Callback` parks that thread at
-the points where the run is between two updates::
+re-implement the training loop: :class:`Session` builds the run with
+:func:`gdlab.setup.build` and runs :func:`gdlab.train.fit` and
+:func:`gdlab.train.finish` — what :func:`gdlab.train` runs — with the page's settings in
+a worker thread, and a :class:`~gdlab.callbacks.Callback` parks that thread at the points
+where the run is between two updates::
 
     on_train_begin                  before the first update
     on_step_end   (mid-epoch)       after an update, the epoch not yet over
@@ -11,42 +13,67 @@ the points where the run is between two updates::
 
 Each permit the page grants lets exactly one update happen; while the thread is parked
 the page may read the model. Everything else — seeding, the split, standardization,
-batches (``Batcher.epoch(epoch)`` depends only on the seed and the epoch), the engine,
+batches (each epoch's order depends only on the seed and the epoch), the engine,
 schedules, stopping, the final metrics — is ``gdlab.train``'s own code, so the
 parameters after the last update equal those of ``gdlab.train`` with the same settings,
 whatever the pauses.
 
-A new learning rate takes effect at the next epoch (``gdlab.train`` sets the rate per
-epoch, and each history row has one rate); with full-batch ``gd`` that is the next
-update. It continues from the current parameters and optimizer state.
+A new learning rate reaches the loop through its ``lr_fn`` hook (:class:`LiveRate`),
+which the loop reads when an epoch starts: it takes effect at the next epoch (each
+history row has one rate); with full-batch ``gd`` that is the next update. The config
+itself never changes; the run continues from the current parameters and optimizer state.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+import time
 
 import numpy as np
 import torch
 
-from ..data import split_dataset
+from ..callbacks import Callback
 from ..errors import DivergedError, GdlabError
-from ..train import (
-    Callback,
-    TrainState,
-    check_compatible,
-    evaluate_loss,
-    lr_at,
-    make_model,
-    prepare,
-    train,
-)
+from ..evaluate import loss_and_accuracy
+from ..setup import build, initial_model
+from ..train import TrainState, finish, fit, lr_at
 from . import limits
 from .settings import Settings
 
 # torch.manual_seed and weight init use one process-wide generator: a run holds this lock
-# from seeding until its model exists, so pages starting together get gdlab.train's weights.
+# while its model is built, so pages starting together get gdlab.train's weights.
 _SEED_LOCK = threading.Lock()
+
+
+class LiveRate:
+    """The learning-rate hook of a run the page may retune: ``rate(epoch)`` is the
+    configured schedule applied to the latest base rate (set from any thread)."""
+
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self._base = cfg.lr
+        self._lock = threading.Lock()
+
+    def set(self, lr: float) -> None:
+        with self._lock:
+            self._base = float(lr)
+
+    def __call__(self, epoch: int) -> float:
+        with self._lock:
+            base = self._base
+        return lr_at(self.cfg, epoch, base)
+
+
+class _Tensors:
+    """The splits as the run sees them (standardized tensors), for the panels."""
+
+    def __init__(self, feed, standardizer):
+        self.standardizer = standardizer
+        for split in ("train", "val", "test"):
+            piece = next(feed.pieces(split, everywhere=True), None)
+            setattr(self, f"X_{split}", None if piece is None else piece.X)
+            setattr(self, f"y_{split}", None if piece is None else piece.y)
 
 
 class _Stopped(Exception):
@@ -81,49 +108,46 @@ class Session:
         self.settings = settings
         self.cfg = settings.config()
         self.data = settings.load_data()
-        self.kind, self.loss = settings.model, settings.loss
-        check_compatible(self.kind, self.loss, self.data)
-        self.task = self.data.task
-        self.dtype = torch.float64 if self.cfg.dtype == "float64" else torch.float32
         self.notes: list[str] = []
-        # the tensors gdlab.train will make (same code, no randomness), for the panels
-        self.prep = prepare(self.data, self.cfg, dtype=self.dtype, device="cpu", log=self.notes.append)
-        self.splits = split_dataset(self.data, test_fraction=self.cfg.test_fraction,
-                                    val_fraction=self.cfg.val_fraction, seed=self.cfg.seed)
-        n_train = int(self.prep.X_train.shape[0])
-        self.batch_size = min(self.cfg.resolved_batch_size(n_train), n_train)
-        self.n_batches = math.ceil(n_train / self.batch_size)
+        with _SEED_LOCK:  # the same setup gdlab.train makes (seeded init under the lock)
+            model = self._start_model(settings.start)
+            self.setup = build(self.data, self.cfg, model=model, log=self.notes.append)
+        self.notes += self.setup.notes
+        self.kind, self.loss, self.task = self.setup.kind, self.setup.loss, self.setup.task
+        self.dtype = self.setup.dtype
+        self.prep = _Tensors(self.setup.feed, self.setup.standardizer)  # for the panels
+        self.splits = self.setup.splits
+        self.batch_size = self.setup.feed.batch_size
+        self.n_batches = self.setup.feed.n_batches
+        self.rate = LiveRate(self.cfg)
         self.view = view
         self.message: str | None = None  # why the run stopped early, in one line
-        self.result = None  # the Run gdlab.train returned
+        self.result = None  # the Run gdlab.train's finish returned
         self.state: TrainState | None = None
-        self.model = self.engine = None
-        self.n_params = 0
+        self.model, self.engine = self.setup.model, self.setup.engine
+        self.n_params = int(sum(p.numel() for p in self.model.parameters()))
         self.initial_loss: float | None = None
         self._pending = _empty_frame()  # what happened since the last frame
         self._in_epoch = 0  # updates made in the epoch under way
-        self._epoch_lr = lr_at(self.cfg, 1)
+        self._epoch_lr = self.rate(1)
         self._cond = threading.Condition()
         self._permits = 0
         self._parked = self._finished = self._stopping = False
         self._error: BaseException | None = None
-        model = self._start_model(settings.start)
-        self._thread = threading.Thread(target=self._work, args=(model,), daemon=True,
-                                        name="gdlab-playground-run")
+        self._thread = threading.Thread(target=self._work, daemon=True, name="gdlab-playground-run")
         self._thread.start()
         self._wait_until_parked()
         if self._error is not None:
             raise self._error
 
     def _start_model(self, start):
-        """None (gdlab.train builds the model), or a two-parameter model set to ``start``."""
+        """None (the setup builds the model), or a two-parameter model set to ``start``."""
         if start is None:
             return None
-        with _SEED_LOCK:
-            model = make_model(self.kind, self.data, self.cfg)
+        model = initial_model(self.data, self.cfg)
         n = sum(p.numel() for p in model.parameters())
         if n != 2:
-            raise GdlabError(f"start sets (w, b) of a two-parameter model; {self.kind} on "
+            raise GdlabError(f"start sets (w, b) of a two-parameter model; {model.kind} on "
                              f"{self.data.name} has {n} parameters")
         with torch.no_grad():
             model.layers[0].weight.fill_(start[0])
@@ -131,21 +155,21 @@ class Session:
         return model
 
     # --- the worker thread ----------------------------------------------------------------
-    def _work(self, model) -> None:
-        _SEED_LOCK.acquire()  # released once the model exists (on_train_begin)
-        self._holds_seed = True
+    def _work(self) -> None:
+        started = time.perf_counter()
         try:
-            self.result = train(model, self.data, config=self.cfg, callbacks=[_Pauses(self)])
-        except DivergedError as e:
-            self.result, self.message = e.run, str(e)
+            hooks = [_Pauses(self)]
+            state = fit(self.setup.engine, self.setup.feed, cfg=self.cfg, callbacks=hooks,
+                        lr_fn=self.rate)
+            self.result = finish(self.setup, state, started=started, log=lambda _m: None)
+        except DivergedError as e:  # said for the page: its learning-rate slider
+            self.result = e.run
+            self.message = f"{e.what}; try a smaller learning rate than {e.lr:g} (the lr slider)"
         except _Stopped:
             pass
         except BaseException as e:  # reported to the page (GdlabError) or as internal
             self._error = e
         finally:
-            if self._holds_seed:
-                self._holds_seed = False
-                _SEED_LOCK.release()
             with self._cond:
                 self._finished, self._parked = True, False
                 self._cond.notify_all()
@@ -190,7 +214,7 @@ class Session:
         """Use ``lr`` from the next epoch on (the run keeps its parameters and state)."""
         with self._cond:
             self.settings = self.settings.with_values(lr=lr)
-            self.cfg.lr = self.settings.lr  # gdlab.train reads it when the next epoch starts
+            self.rate.set(self.settings.lr)  # the loop reads it when the next epoch starts
 
     def close(self) -> None:
         """End the run's thread (the page closed or started another run)."""
@@ -221,11 +245,11 @@ class Session:
     @property
     def lr(self) -> float:
         """The learning rate of the next update."""
-        return self._epoch_lr if self._in_epoch else lr_at(self.cfg, self.state.epoch + 1)
+        return self._epoch_lr if self._in_epoch else self.rate(self.state.epoch + 1)
 
     @property
     def next_epoch_lr(self) -> float:
-        return lr_at(self.cfg, self.state.epoch + (2 if self._in_epoch else 1))
+        return self.rate(self.state.epoch + (2 if self._in_epoch else 1))
 
     @property
     def two_params(self) -> bool:
@@ -252,17 +276,14 @@ class _Pauses(Callback):
     def on_train_begin(self, state: TrainState) -> None:
         s = self.s
         s.state, s.model, s.engine = state, state.model, state.engine
-        s.n_params = int(sum(p.numel() for p in state.model.parameters()))
         s.initial_loss = state.initial_loss
-        s._holds_seed = False
-        _SEED_LOCK.release()
         s._park()
 
     def on_step_end(self, state: TrainState, step: int, loss: float) -> None:
         s = self.s
         s._in_epoch += 1
-        if s._in_epoch == 1:  # the rate gdlab.train set when this epoch started
-            s._epoch_lr = lr_at(s.cfg, state.epoch + 1)
+        if s._in_epoch == 1:  # the rate the loop set when this epoch started
+            s._epoch_lr = s.rate(state.epoch + 1)
         with s._cond:
             s._pending["steps"].append([step, state.epoch + s._in_epoch / s.n_batches, _finite(loss)])
             if s.two_params and step < limits.MAX_PATH_POINTS:  # + the start point
@@ -275,7 +296,7 @@ class _Pauses(Callback):
         s._in_epoch = 0
         shown = dict(entry)
         if s.prep.X_test is not None:  # the test split too, for the curve (training never sees it)
-            shown["test_loss"], shown["test_accuracy"] = evaluate_loss(
+            shown["test_loss"], shown["test_accuracy"] = loss_and_accuracy(
                 s.model, s.loss, s.prep.X_test, s.prep.y_test, s.task)
         with s._cond:
             s._pending["entries"].append(shown)

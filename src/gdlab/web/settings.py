@@ -20,12 +20,21 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 
-from ..config import DTYPES, ENGINE_NAMES, OPTIMIZERS, SCHEDULES, TrainConfig
+from ..config import (
+    ACTIVATIONS,
+    DTYPES,
+    ENGINE_NAMES,
+    LOSSES,
+    MODELS,
+    OPTIMIZERS,
+    SCHEDULES,
+    TrainConfig,
+)
 from ..data import Dataset, load
 from ..data.builtin import REGISTRY
 from ..errors import GdlabError
-from ..losses import LOSSES, default_loss
-from ..models import ACTIVATIONS, MODELS
+from ..losses import default_loss
+from ..setup import model_kind
 from . import limits
 
 #: The built-in sets the playground offers: the 1-D and 2-D lessons' data and the toys.
@@ -364,14 +373,13 @@ def _complete(values: dict) -> dict:
     if facts["n_features"] > limits.MAX_FEATURES:
         raise GdlabError(f"{values['data']} has {facts['n_features']} features; the playground "
                          f"allows at most {limits.MAX_FEATURES}")
-    if values["model"] is None:
-        values["model"] = {"regression": "linear", "binary": "logistic",
-                           "multiclass": "softmax"}[facts["task"]]
-    if values["model"] == "softmax" and facts["task"] != "multiclass":
-        what = "a numeric target" if facts["task"] == "regression" else "2 classes (use logistic)"
-        raise GdlabError(f"model softmax needs three or more classes; {values['data']} has {what}")
+    # the rules of gdlab.setup: the model from the task; softmax on two classes is two outputs
+    values["model"] = model_kind(values["model"], facts["task"])
+    task = "multiclass" if values["model"] == "softmax" and facts["task"] == "binary" else facts["task"]
+    if values["model"] == "softmax" and task == "regression":
+        raise GdlabError(f"model softmax needs a class target; {values['data']} has a numeric target")
     if values["loss"] is None:
-        values["loss"] = default_loss(facts["task"])
+        values["loss"] = default_loss(task)
     if values["optimizer"] == "gd" and values["batch_size"] not in (None, "full"):
         values["batch_size"] = None  # gd is full batch; a leftover batch size means nothing
     if values["optimizer"] == "sgd" and values["batch_size"] not in (None, 1):

@@ -15,9 +15,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..evaluate import loss_and_accuracy as evaluate_loss
 from ..metrics import model_params
 from ..models import predict_proba
-from ..train import evaluate_loss
 from ..viz import optimum_2param, surface_grid
 from ..viz.surface import SURFACE_LOSSES
 from . import limits

@@ -1,0 +1,154 @@
+"""The experiments behind ``gdlab compare``, ``gdlab sweep`` and ``gdlab surface``.
+
+Each trains the same data several times through :func:`gdlab.train` (and so through
+:func:`gdlab.setup.build`), changing one thing — the engine, the learning rate, the
+optimizer — with a new config per run (``TrainConfig.replace``), never by editing one.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable
+
+from .config import ENGINE_NAMES, TrainConfig
+from .errors import DivergedError, GdlabError
+
+ENGINES = tuple(e for e in ENGINE_NAMES if e != "auto")
+REFERENCE = "nn"
+OPTIMIZER_NAMES = ("gd", "sgd", "minibatch", "momentum", "nesterov", "adam")
+
+
+def _dataset(data, cfg: TrainConfig):
+    from .data import load
+
+    return load(data, target=cfg.target, task=cfg.task) if isinstance(data, str) else data
+
+
+# --- compare: one training, several engines ---------------------------------------------------
+def compare_engines(data, cfg: TrainConfig, engines: list[str]) -> list[dict]:
+    """Train ``data`` with ``cfg`` once per engine; one row per engine.
+
+    Every engine gets the same data, split, seed, initial parameters and batch order, so
+    the runs differ only in how the gradient step is computed (SPEC.md §2). Each row:
+    ``engine``, ``status`` ("ok", "diverged at epoch k" or "refused: …"), ``final_loss``,
+    ``max_param_diff`` (largest |θ − θ_ref| against the reference engine: ``nn`` when
+    listed, else the first that ran), ``seconds_per_epoch`` (mean of the history's
+    per-epoch seconds: the updates plus that epoch's evaluation) and ``speed_ratio``
+    (slowest engine's seconds per epoch / this one's).
+    """
+    import numpy as np
+
+    from .train import flat_params, train
+
+    dataset = _dataset(data, cfg)
+    rows, params = [], {}
+    for name in engines:
+        row = {"engine": name, "status": "ok", "final_loss": None, "max_param_diff": None,
+               "seconds_per_epoch": None, "speed_ratio": None}
+        try:
+            run = train(None, dataset, config=cfg.replace(engine=name), log=lambda _m: None)
+        except DivergedError as e:
+            run, row["status"] = e.run, f"diverged at epoch {e.epoch}"
+        except GdlabError as e:  # e.g. the scalar engine refusing large data
+            row["status"] = f"refused: {str(e).split(';')[0]}"
+            rows.append(row)
+            continue
+        row["final_loss"] = run.history[-1]["train_loss"]
+        row["seconds_per_epoch"] = sum(h["seconds"] for h in run.history) / len(run.history)
+        params[name] = flat_params(run.model)
+        rows.append(row)
+    if not params:
+        raise GdlabError("no engine could run this training: " + "; ".join(
+            f"{r['engine']}: {r['status']}" for r in rows))
+    reference = REFERENCE if REFERENCE in params else next(iter(params))
+    slowest = max(r["seconds_per_epoch"] for r in rows if r["seconds_per_epoch"] is not None)
+    for r in rows:
+        if r["engine"] in params:
+            r["max_param_diff"] = float(np.abs(params[r["engine"]] - params[reference]).max())
+            r["speed_ratio"] = slowest / r["seconds_per_epoch"] if r["seconds_per_epoch"] > 0 else math.inf
+        r["reference"] = reference
+    return rows
+
+
+# --- sweep: one training, several learning rates -------------------------------------------------
+def sweep(data, cfg: TrainConfig, lrs: list[float], *, log: Callable[[str], None] = print) -> tuple[dict, dict]:
+    """Train once per learning rate: (lr → history, lr → epoch it diverged at or None)."""
+    from .train import train
+
+    dataset = _dataset(data, cfg)
+    curves, diverged = {}, {}
+    for lr in lrs:
+        try:
+            run = train(None, dataset, config=cfg.replace(lr=lr), log=lambda _m: None)
+            diverged[lr] = None
+        except DivergedError as e:
+            run, diverged[lr] = e.run, e.epoch
+        curves[lr] = run.history
+        last = run.history[-1]
+        status = "ok" if diverged[lr] is None else f"DIVERGED at epoch {diverged[lr]}"
+        log(f"  lr {lr:<10g} final train loss {last['train_loss']:<12.6g} {status}")
+    return curves, diverged
+
+
+# --- surface: one start, several optimizers --------------------------------------------------------
+def optimizer_paths(dataset, cfg: TrainConfig, specs, *, start=None, log: Callable[[str], None] = print) -> dict:
+    """Train once per optimizer spec (label, optimizer, batch size) from the same initial
+    parameters (``start`` = (w, b) for a two-parameter model); label → (run, diverged)."""
+    import torch
+
+    from .setup import check_compatible, initial_model, model_kind, task_for
+    from .train import train
+
+    init = initial_model(dataset, cfg)
+    if start is not None:
+        if sum(p.numel() for p in init.parameters()) != 2:
+            raise GdlabError("--start W,B needs a model with two parameters (one feature, "
+                             f"linear or logistic regression); {dataset.name} gives more")
+        with torch.no_grad():
+            init.layers[0].weight.fill_(start[0])
+            init.layers[0].bias.fill_(start[1])
+    kind = model_kind(cfg.model, dataset.task)
+    task = task_for(kind, dataset)
+    from .losses import default_loss
+
+    check_compatible(kind, cfg.loss or default_loss(task), task, name=dataset.name,
+                     n_classes=dataset.n_classes)
+    results = {}
+    for label, name, size in specs:
+        try:
+            run = train(copy.deepcopy(init), dataset, config=cfg.replace(optimizer=name, batch_size=size),
+                        log=lambda _m: None)
+            diverged = None
+        except DivergedError as e:
+            run, diverged = e.run, e.epoch
+        results[label] = (run, diverged)
+        last = run.history[-1]["train_loss"]
+        status = "" if diverged is None else f"  DIVERGED at epoch {diverged}"
+        log(f"  {label:<14} {len(run.path) - 1:>6} updates   final loss {last:<12.6g}{status}")
+    return results
+
+
+def parse_optimizers(text: str) -> list[tuple[str, str, int | str | None]]:
+    """'gd,minibatch:5' → [(label, optimizer, batch_size), ...]."""
+    specs = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        name, _, batch = part.partition(":")
+        if name not in OPTIMIZER_NAMES:
+            raise GdlabError(f"--optimizers: unknown optimizer {name!r} in {text!r}; "
+                             f"choose from {', '.join(OPTIMIZER_NAMES)}")
+        if batch:
+            if name in ("gd", "sgd"):
+                raise GdlabError(f"--optimizers: {part!r}: {name} takes no batch size")
+            try:
+                size: int | str | None = int(batch)
+            except ValueError:
+                raise GdlabError(f"--optimizers: batch size in {part!r} must be an integer") from None
+            if size < 1:
+                raise GdlabError(f"--optimizers: batch size in {part!r} must be ≥ 1")
+        else:
+            size = None if name in ("gd", "sgd", "minibatch") else "full"
+        specs.append((part, name, size))
+    if not specs:
+        raise GdlabError("--optimizers needs at least one optimizer")
+    return specs
