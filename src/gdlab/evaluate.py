@@ -15,16 +15,10 @@ import math
 import numpy as np
 import torch
 
-from .losses import compute_loss
+from .losses import loss_sum
 from .metrics import scores
 
 MAX_SCORED_VALUES = 50_000_000  # outputs kept to score a test split (memory bound)
-
-
-def _weighted_loss_sum(loss: str, out: torch.Tensor, y: torch.Tensor, w) -> float:
-    if w is None:
-        return float(compute_loss(loss, out, y)) * out.shape[0]
-    return float(compute_loss(loss, out, y, w)) * float(w.sum())
 
 
 @torch.no_grad()
@@ -32,20 +26,20 @@ def piece_sums(model, loss: str, piece, task: str) -> tuple[float, float, float]
     """(Σ wᵢℓᵢ, Σ wᵢ[correct], Σ wᵢ) of one piece (w = 1 without weights)."""
     if piece.n == 0:
         return 0.0, 0.0, 0.0
-    piece = piece.standardized(model.in_features)
+    if piece.raw:
+        piece = piece.standardized()
     out = model(piece.X)
-    total = _weighted_loss_sum(loss, out, piece.y, piece.w)
-    if task == "regression":
-        hits = None
-    elif task == "multiclass":
-        hits = out.argmax(1) == piece.y
-    else:
-        hits = (out[:, 0] > 0).to(piece.y.dtype) == piece.y[:, 0]
-    if piece.w is None:
-        correct = 0.0 if hits is None else float(hits.sum())
-        return total, correct, float(piece.n)
-    correct = 0.0 if hits is None else float((piece.w * hits).sum())
-    return total, correct, float(piece.w.sum())
+    y, w = piece.y, piece.w
+    parts = [loss_sum(loss, out, y, w)]
+    if task != "regression":
+        hits = out.argmax(1) == y if task == "multiclass" else (out[:, 0] > 0) == (y[:, 0] > 0.5)
+        parts.append(hits.sum() if w is None else torch.dot(hits.to(w.dtype), w))
+    if w is not None:
+        parts.append(w.sum())
+    values = torch.stack([p.to(torch.float64) for p in parts]).tolist()  # one transfer
+    total = values.pop(0)
+    correct = values.pop(0) if task != "regression" else 0.0
+    return total, correct, (values.pop(0) if w is not None else float(piece.n))
 
 
 def reduce_sums(parts, comm, task: str) -> tuple[float, float | None]:

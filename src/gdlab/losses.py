@@ -38,6 +38,24 @@ def _row_losses(name: str, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}")
 
 
+def loss_sum(name: str, out: torch.Tensor, y: torch.Tensor, w: torch.Tensor | None = None) -> torch.Tensor:
+    """Σᵢ wᵢ ℓᵢ as a 0-d tensor (w = 1 without weights): the numerator of the mean loss,
+    for sums over pieces and processes. Few operations: it runs after every epoch."""
+    k = out.shape[1]
+    if name in ("mse", "half-mse"):
+        d = out - y
+        sq = (d * d).sum(1) if k > 1 else d[:, 0] * d[:, 0]
+        rows = sq * (0.5 / k if name == "half-mse" else 1.0 / k)
+    elif name == "bce":
+        rows = F.softplus(out) - out * y  # log(1 + e^z) − z y, stable for every z
+        rows = rows.sum(1) / k if k > 1 else rows[:, 0]
+    elif name == "cross-entropy":
+        rows = torch.logsumexp(out, 1) - out.gather(1, y.unsqueeze(1))[:, 0]
+    else:
+        raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}")
+    return rows.sum() if w is None else torch.dot(rows, w.to(rows.dtype))
+
+
 def compute_loss(name: str, out: torch.Tensor, y: torch.Tensor, w: torch.Tensor | None = None) -> torch.Tensor:
     """Mean loss of raw outputs ``out`` (n, k) against targets ``y`` (weighted by ``w`` (n,))."""
     if w is not None:

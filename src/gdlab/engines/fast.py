@@ -48,6 +48,7 @@ from .base import EpochResult, update_
 from .manual import ManualEngine
 
 KERNEL_MIN_ELEMENTS = 1 << 20  # below ~1M values of X, tensor ops are as fast and need no compile
+COMPILED_RULES = ("sgd", "momentum", "nesterov")  # the rules the compiled mini-batch epoch runs
 
 
 @dataclass
@@ -151,52 +152,52 @@ class FastEngine(ManualEngine):
             acc = torch.zeros(self._flat_size(), dtype=torch.float64)
             self._kernel_sums(X, y, w, acc, shift=None, scale=None)
             return self._finish(acc)
+        return self._tensor_pass(X, y, w, count_correct=count_correct)
+
+    def _deltas(self, X, y, W, b):
+        """(δ unscaled (n, k), per-row loss ℓ (n, k) or (n,), hits (n, k) / (n,) or None)."""
+        Z = torch.addmm(b, X, W.T)  # (n, d) @ (d, k) + (k,) -> (n, k)
+        if self.loss in ("mse", "half-mse"):
+            D = Z.sub_(y)  # z − y
+            return D, D * D, None  # (z − y)², before the ½ of half-mse
+        if self.loss == "bce":
+            rows = torch.nn.functional.softplus(Z) - Z * y  # log(1 + e^z) − z y
+            hits = (Z > 0) == (y > 0.5)
+            return torch.sigmoid(Z).sub_(y), rows, hits  # δ = σ(z) − y
+        logp = torch.log_softmax(Z, dim=1)  # cross-entropy; y holds class indices (n,)
+        nll = -logp.gather(1, y.unsqueeze(1))[:, 0]
+        hits = Z.argmax(1) == y
+        D = logp.exp_()  # softmax(z)
+        D.scatter_add_(1, y.unsqueeze(1), torch.full_like(D[:, :1], -1.0))  # − onehot(y)
+        return D, nll, hits
+
+    def _tensor_pass(self, X, y, w, *, count_correct: bool) -> FullPass:
+        """The pass as a handful of tensor operations and one transfer of three numbers."""
         W, b = self._wb()
         k = W.shape[0]
         with torch.no_grad():
-            D, loss_sum, correct = self._deltas(X, y, W, b, count_correct=count_correct)
-            if w is not None:
-                D.mul_(w.unsqueeze(1))
-                total = float(w.sum())
+            D, rows, hits = self._deltas(X, y, W, b)
+            if w is None:
+                total = float(X.shape[0])
+                loss_t = rows.sum()
+                correct_t = hits.sum() if count_correct and hits is not None else None
             else:
-                total = X.shape[0]
+                ww = w.unsqueeze(1) if rows.dim() == 2 else w
+                total = None
+                loss_t = (rows * ww).sum()
+                correct_t = (hits * ww).sum() if count_correct and hits is not None else None
+                D.mul_(w.unsqueeze(1))
+            W_sum = D.new_tensor(0.0) if w is None else w.sum()
+            G = torch.mm(D.T, X)  # (k, n) @ (n, d) -> (k, d), unscaled
+            gb = D.sum(0)  # (k,)
+            numbers = [loss_t, W_sum] + ([correct_t] if correct_t is not None else [])
+            values = torch.stack([v.to(torch.float64) for v in numbers]).tolist()  # one transfer
+            if total is None:
+                total = values[1]
             scale = self._scale(total, k)
-            gW = torch.mm(D.T, X).mul_(scale)  # (k, n) @ (n, d) -> (k, d)
-            gb = D.sum(0).mul_(scale)  # (k,)
-            loss = self._mean_loss(loss_sum(w), total, k)
-        return FullPass(loss, self._grads(gW, gb), None if correct is None else correct(w), total)
-
-    def _deltas(self, X, y, W, b, *, count_correct: bool):
-        """δ (n, k) unscaled, and functions of the row weights giving Σwℓ and Σw[correct]."""
-        Z = torch.addmm(b, X, W.T)  # (n, d) @ (d, k) + (k,) -> (n, k)
-        correct = None
-        if self.loss in ("mse", "half-mse"):
-            D = Z.sub_(y)  # z − y, (n, k)
-
-            def loss_sum(w):
-                sq = D * D if w is None else D * D * w.unsqueeze(1)
-                return float(sq.sum())  # Σ w (z − y)², before the ½ of half-mse
-        elif self.loss == "bce":
-            rows = torch.nn.functional.binary_cross_entropy_with_logits(Z, y, reduction="none")
-            if count_correct:
-                hits = ((Z > 0) == (y > 0.5)).to(X.dtype).sum(1)
-                correct = lambda w: float(hits.sum() if w is None else (hits * w).sum())  # noqa: E731
-            D = torch.sigmoid(Z).sub_(y)  # σ(z) − y
-
-            def loss_sum(w):
-                return float(rows.sum() if w is None else (rows * w.unsqueeze(1)).sum())
-        else:  # cross-entropy; y holds class indices (n,)
-            logp = torch.log_softmax(Z, dim=1)  # (n, k)
-            nll = -logp.gather(1, y.unsqueeze(1))[:, 0]
-            if count_correct:
-                hits = (Z.argmax(1) == y).to(X.dtype)
-                correct = lambda w: float(hits.sum() if w is None else (hits * w).sum())  # noqa: E731
-            D = logp.exp_()  # softmax(z)
-            D[torch.arange(X.shape[0], device=X.device), y] -= 1.0  # − onehot(y)
-
-            def loss_sum(w):
-                return float(nll.sum() if w is None else (nll * w).sum())
-        return D, loss_sum, correct
+            grads = self._grads(G.mul_(scale), gb.mul_(scale))
+        correct = values[2] if correct_t is not None else None
+        return FullPass(self._mean_loss(values[0], total, k), grads, correct, total)
 
     # --- passes that add up several pieces (streams, shards) -------------------------------------
     def _flat_size(self) -> int:
@@ -219,17 +220,22 @@ class FastEngine(ManualEngine):
 
     def _tensor_sums(self, piece, acc) -> None:
         """Add one piece's unscaled sums into ``acc`` with tensor operations."""
-        piece = piece.standardized(self._layer.in_features)
+        piece = piece.standardized()
         W, b = self._wb()
+        w = piece.w
         with torch.no_grad():
-            D, loss_sum, correct = self._deltas(piece.X, piece.y, W, b, count_correct=True)
-            if piece.w is not None:
-                D.mul_(piece.w.unsqueeze(1))
+            D, rows, hits = self._deltas(piece.X, piece.y, W, b)
+            if w is not None:
+                ww = w.unsqueeze(1) if rows.dim() == 2 else w
+                rows = rows * ww
+                hits = None if hits is None else hits * ww
+                D.mul_(w.unsqueeze(1))
             kd = W.numel()
             acc[:kd] += torch.mm(D.T, piece.X).reshape(-1).to(acc)
             acc[kd : kd + W.shape[0]] += D.sum(0).to(acc)
-            acc[-3] += loss_sum(piece.w)
-            acc[-2] += 0.0 if correct is None else correct(piece.w)
+            acc[-3] += rows.sum().to(acc)
+            if hits is not None:
+                acc[-2] += hits.sum().to(acc)
             acc[-1] += piece.weight_total()
 
     def _add_piece(self, piece, acc) -> None:
@@ -256,6 +262,9 @@ class FastEngine(ManualEngine):
         """One pass over every training piece of ``feed`` on this process, reduced over
         every process (one all-reduce), and the validation loss of the rows that shared
         the pass (a stream's), or None."""
+        if feed.comm.size == 1 and getattr(feed, "one_piece", False):  # in memory: no sums to add
+            piece, _ = next(feed.pass_pieces())
+            return self.full_pass(piece.X, piece.y, piece.w), None
         size = self._flat_size()
         device = self._layer.weight.device
         acc = torch.zeros(size + 3, dtype=torch.float64, device=device)  # + validation sums
@@ -355,11 +364,11 @@ class FastEngine(ManualEngine):
         """Whether :meth:`minibatch_epoch` can run the mini-batch epochs over the training
         rows X: the compiled kernel's conditions (:meth:`uses_kernel`) and an update rule
         it covers (``sgd``, ``momentum``, ``nesterov``; ``adam`` steps one batch at a time)."""
+        if not (self.rule in COMPILED_RULES and self.uses_kernel(X) and X.is_contiguous()):
+            return False  # (checked first: the kernels, and numba, are imported only when used)
         from . import kernels
 
-        if (self.l1 or weighted) and not hasattr(kernels, "pass_sums"):
-            return False  # (provisional) the compiled epoch gains weights and L1 with pass_sums
-        return self.rule in kernels.RULE_CODES and self.uses_kernel(X) and X.is_contiguous()
+        return not ((self.l1 or weighted) and not hasattr(kernels, "pass_sums"))  # (provisional)
 
     def minibatch_epoch(
         self, X: torch.Tensor, y: torch.Tensor, order: torch.Tensor, *, batch_size: int, lr: float,

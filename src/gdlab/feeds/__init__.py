@@ -25,8 +25,15 @@ attributes
 
 from __future__ import annotations
 
+import importlib
+
 from .memory import MemoryFeed, epoch_order, shard
 from .pieces import Batch, Piece
-from .stream import StreamFeed
 
 __all__ = ["Batch", "MemoryFeed", "Piece", "StreamFeed", "epoch_order", "shard"]
+
+
+def __getattr__(name: str):
+    if name == "StreamFeed":  # imported when used: it brings the stream readers with it
+        return importlib.import_module(".stream", __name__).StreamFeed
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

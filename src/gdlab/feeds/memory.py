@@ -113,6 +113,8 @@ class MemoryFeed:
         if part is not None:
             yield Piece(*part)
 
+    one_piece = True  # a full pass is one piece (this process's rows, in memory)
+
     def pass_pieces(self) -> Iterator[tuple[Piece, Piece | None]]:
         """The training rows for a full pass, paired with validation rows that share their
         memory (none here: validation rows are a separate, small array)."""
