@@ -9,8 +9,10 @@
 from __future__ import annotations
 
 from gdlab.data.builtin import BUILTIN_NAMES, list_datasets
+from gdlab.data.columns import Column
 from gdlab.data.dataset import Dataset
 from gdlab.data.features import load_features
+from gdlab.data.preprocess import Preprocessor
 from gdlab.data.source import load
 from gdlab.data.split import Splits, split_dataset
 from gdlab.data.standardize import Standardizer
@@ -18,7 +20,9 @@ from gdlab.data.target import encode_labels
 
 __all__ = [
     "BUILTIN_NAMES",
+    "Column",
     "Dataset",
+    "Preprocessor",
     "Splits",
     "Standardizer",
     "encode_labels",
