@@ -89,8 +89,6 @@ def test_csv_line_numbers_count_blank_and_multiline_records(tmp_path):
             "x1,x2,y\n1,2,3\n2,3,4\n4,abc,5\n",
             r"empty.csv: line 4, column 'x2': 'abc' is not a number$",
         ),
-        ("x1,x2,y\n1,2,3\n4,,5\n", r"empty.csv: line 3, column 'x2': missing value$"),
-        ("x1,x2,y\n1,2,3\nNaN,1,5\n", r"empty.csv: line 3, column 'x1': missing value$"),
         (
             "x1,x2,y\n1,2,3\n4,inf,5\n",
             r"empty.csv: line 3, column 'x2': inf is not a finite number$",
@@ -99,9 +97,7 @@ def test_csv_line_numbers_count_blank_and_multiline_records(tmp_path):
             "x1,x2,y\n1,2,3\n4,-inf,5\n",
             r"empty.csv: line 3, column 'x2': -inf is not a finite number",
         ),
-        ("x1,x2,y\n1,2,3\n4,5,\n", r"empty.csv: line 3, column 'y': missing value$"),
         ("x1,x2,y\n1,2,3\n4,5,inf\n", r"empty.csv: line 3, column 'y': inf is not a finite number"),
-        ("x1,x2,y\n1,2,a\n4,5,\n", r"empty.csv: line 3, column 'y': missing value$"),
         ("x1,x2,y\n1,2,cat\n4,5,cat\n", r"empty.csv: target 'y' has only one class \('cat'\)"),
         ("y\n1\n2\n", r"empty.csv: only one column \(y\); need feature columns"),
     ],
@@ -109,6 +105,31 @@ def test_csv_line_numbers_count_blank_and_multiline_records(tmp_path):
 def test_csv_errors_name_file_line_column_value(tmp_path, text, message):
     with pytest.raises(GdlabError, match=message):
         load(write(tmp_path, "empty.csv", text))
+
+
+# Missing cells are filled (features) or drop their row (target) by default since issue 13;
+# with impute="none" they are today's precise errors, as before.
+STRICT_ERRORS = [
+    ("x1,x2,y\n1,2,3\n4,,5\n", r"empty.csv: line 3, column 'x2': missing value$"),
+    ("x1,x2,y\n1,2,3\nNaN,1,5\n", r"empty.csv: line 3, column 'x1': missing value$"),
+    ("x1,x2,y\n1,2,3\n4,5,\n", r"empty.csv: line 3, column 'y': missing value$"),
+    ("x1,x2,y\n1,2,a\n4,5,\n", r"empty.csv: line 3, column 'y': missing value$"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), STRICT_ERRORS)
+def test_csv_missing_cells_are_errors_with_impute_none(tmp_path, text, message):
+    with pytest.raises(GdlabError, match=message):
+        load(write(tmp_path, "empty.csv", text), impute="none")
+
+
+def test_csv_missing_cells_by_default_are_nan_and_rows_without_target_dropped(tmp_path):
+    text = "x1,x2,y\n1,2,3\n4,,5\nNaN,1,5\n2,2,\n7,8,?\n"
+    data = load(write(tmp_path, "m.csv", text))
+    np.testing.assert_array_equal(data.X, [[1, 2], [4, np.nan], [np.nan, 1]])
+    assert data.y.tolist() == [0, 1, 1]  # 3 and 5: two integer values, so two classes
+    assert "dropped 2 rows with no 'y'" in data.meta["notes"]
+    assert data.meta["file_rows"].tolist() == [0, 1, 2]
 
 
 def test_csv_first_bad_cell_by_row_then_column(tmp_path):
@@ -129,9 +150,15 @@ def test_csv_unknown_target_lists_columns(tmp_path):
 
 
 def test_csv_not_utf8(tmp_path):
+    # Text that is not UTF-8 is read as Latin-1 since issue 13 (with a note); a binary
+    # file is still refused.
     path = tmp_path / "bin.csv"
-    path.write_bytes(b"x,y\n\xff\xfe,1\n")
-    with pytest.raises(GdlabError, match=r"bin.csv: not UTF-8 text"):
+    path.write_bytes(b"x,y\n\xff\xfe,1\n\xff\xfe,2\n")
+    data = load(path)
+    assert data.columns[0].categories == ("\u00ff\u00fe",)
+    assert "bin.csv is not UTF-8 (byte 0xFF at offset 4): read as Latin-1" in data.meta["notes"]
+    path.write_bytes(b"x,y\n\x00\x01\x02,1\n")
+    with pytest.raises(GdlabError, match=r"bin.csv: not a text file \(a NUL byte at offset 4\)"):
         load(path)
 
 
@@ -165,7 +192,8 @@ def test_parquet_round_trip_and_errors(tmp_path):
     frame.loc[2, "a"] = np.nan
     frame.to_parquet(path)
     with pytest.raises(GdlabError, match=r"d.parquet: row index 2, column 'a': missing value"):
-        load(path)
+        load(path, impute="none")
+    assert np.isnan(load(path).X[2, 0])  # by default, filled later by the Preprocessor
     frame["a"] = ["1", "oops", "3"]
     frame.to_parquet(path)
     with pytest.raises(
@@ -411,9 +439,12 @@ def test_load_features_errors(tmp_path):
     bad = write(tmp_path, "bad.csv", "x1,x2\n1,2\n3,x\n")
     with pytest.raises(GdlabError, match=r"bad.csv: line 3, column 'x2': 'x' is not a number"):
         load_features(bad, ["x1", "x2"])
-    nan = write(tmp_path, "nan.csv", "x1,x2,y\n1,2,\n")
+    nan = write(tmp_path, "nan.csv", "x1,x2,y\n1,2,\n3,4,5\n")
     with pytest.raises(GdlabError, match=r"nan.csv: line 2, column 'y': missing value"):
         load_features(nan, ["x1", "x2"], target_name="y")
+    # a target column left empty everywhere is rows to predict, not labels (issue 13)
+    empty = write(tmp_path, "empty.csv", "x1,x2,y\n1,2,\n3,4,\n")
+    assert load_features(empty, ["x1", "x2"], target_name="y")[1] is None
 
 
 def test_load_features_npy_by_position(tmp_path):
