@@ -211,3 +211,182 @@ def write_diamonds(folder: Path, name: str = "diamonds.csv", **kw) -> Path:
     diamonds_frame(**kw).to_csv(path, index=False)
     return path
 
+
+# --- hostile files: small on disk, huge if read naively ---------------------------------------
+def write_ragged_line(folder: Path, name: str = "ragged.csv", mib: int = 32) -> Path:
+    """A valid header and row, then one line of ``mib`` MiB holding millions of fields."""
+    path = Path(folder) / name
+    with open(path, "w") as handle:
+        handle.write("a,b,y\n1,2,3\n")
+        handle.write("1," * (mib * 2**19) + "1\n")
+    return path
+
+
+def write_huge_cell(folder: Path, name: str = "cell.csv", mib: int = 300) -> Path:
+    """One cell of ``mib`` MiB in column ``text`` (a log or a blob pasted into a spreadsheet)."""
+    path = Path(folder) / name
+    block = b"x" * 2**20
+    with open(path, "wb") as handle:
+        handle.write(b"a,text,y\n1,")
+        for _ in range(mib):
+            handle.write(block)
+        handle.write(b",3\n")
+    return path
+
+
+def write_nested_parquet(folder: Path, name: str = "nested.parquet") -> Path:
+    """A Parquet file whose ``tags`` column holds lists (as JSON exports often do)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(folder) / name
+    table = pa.table({"x": [1.0, 2.0, 3.0], "tags": [["a"], ["b", "c"], []], "y": [0, 1, 0]})
+    pq.write_table(table, path)
+    return path
+
+
+def write_npz_bomb(folder: Path, name: str = "bomb.npz", gb: float = 2.4) -> Path:
+    """A ~2.4 MB ``.npz`` whose ``X.npy`` inflates to ``gb`` GB of zeros.
+
+    The deflate stream is one compressed 16 MiB block of zeros repeated (each ends with a
+    full flush, so the copies are identical and independent), then a final empty block:
+    built in a second instead of the minute that compressing 2.4 GB would take.
+    """
+    import struct
+    import zipfile
+    import zlib
+
+    chunk = 2**24
+    n_chunks = int(gb * 1e9) // chunk
+    n_values = n_chunks * chunk // 8
+    header = _npy_header((n_values // 16, 16))
+    first = zlib.compressobj(9, zlib.DEFLATED, -15)
+    head = first.compress(header) + first.flush(zlib.Z_FULL_FLUSH)
+    body = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = body.compress(bytes(chunk)) + body.flush(zlib.Z_FULL_FLUSH)
+    tail = zlib.compressobj(9, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)
+    crc = zlib.crc32(header)
+    zeros = bytes(chunk)
+    for _ in range(n_chunks):
+        crc = zlib.crc32(zeros, crc)
+    size = len(header) + n_chunks * chunk
+    compressed = len(head) + n_chunks * len(block) + len(tail)
+    small = _npy_bytes(np.zeros(4))  # y.npy, stored as it is
+    members = [  # name, method, crc, compressed size, size, the stored bytes (pieces)
+        ("X.npy", zipfile.ZIP_DEFLATED, crc, compressed, size, (head, *[block] * n_chunks, tail)),
+        ("y.npy", zipfile.ZIP_STORED, zlib.crc32(small), len(small), len(small), (small,)),
+    ]
+    path = Path(folder) / name
+    with open(path, "wb") as handle:
+        offsets = []
+        for member, method, data_crc, csize, usize, pieces in members:
+            offsets.append(handle.tell())
+            handle.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, method, 0, 0x21, data_crc,
+                                     csize, usize, len(member), 0) + member.encode())
+            for piece in pieces:
+                handle.write(piece)
+        start = handle.tell()
+        for (member, method, data_crc, csize, usize, _), offset in zip(members, offsets, strict=True):
+            handle.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, method, 0, 0x21,
+                                     data_crc, csize, usize, len(member), 0, 0, 0, 0, 0, offset)
+                         + member.encode())
+        end = handle.tell()
+        handle.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members),
+                                 end - start, start, 0))
+    return path
+
+
+def _npy_header(shape: tuple[int, ...], descr: str = "<f8") -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        buffer, {"descr": descr, "fortran_order": False, "shape": shape}
+    )
+    return buffer.getvalue()
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+def write_h5_unrelated_bomb(folder: Path, name: str = "extra.h5", gb: float = 2.5) -> Path:
+    """A 2 KB-ish ``.h5`` with small ``X``/``y`` beside a ``gb`` GB gzip dataset never written
+    (HDF5 allocates no chunk, so reading it would produce that many fill-value bytes)."""
+    import h5py
+
+    path = Path(folder) / name
+    rng = np.random.default_rng(0)
+    with h5py.File(path, "w") as f:
+        f["X"] = rng.normal(size=(20, 3))
+        f["y"] = rng.normal(size=20)
+        f.create_dataset("junk", shape=(int(gb * 1e9) // 8,), dtype="f8", chunks=(2**20,),
+                         compression="gzip")
+    return path
+
+
+def write_h5_bomb(folder: Path, name: str = "bomb.h5", gb: float = 2.5) -> Path:
+    """``X`` itself declared as ``gb`` GB of gzip chunks that were never written."""
+    import h5py
+
+    path = Path(folder) / name
+    with h5py.File(path, "w") as f:
+        f.create_dataset("X", shape=(int(gb * 1e9) // 64, 8), dtype="f8", chunks=(2**17, 8),
+                         compression="gzip")
+        f["y"] = np.zeros(4)
+    return path
+
+
+def write_h5_external(folder: Path, target: Path, name: str = "external.h5") -> Path:
+    """``X`` stored as *external raw data*: its bytes are those of ``target``, any local file."""
+    import h5py
+
+    path = Path(folder) / name
+    n = max(1, Path(target).stat().st_size // 8)
+    with h5py.File(path, "w") as f:
+        f.create_dataset("X", shape=(n, 1), dtype="f8", external=[(str(target), 0, 8 * n)])
+        f["y"] = np.zeros(n)
+    return path
+
+
+def write_h5_virtual(folder: Path, name: str = "virtual.h5") -> Path:
+    """``X`` as a virtual dataset mapping another file's data."""
+    import h5py
+
+    other = Path(folder) / "source.h5"
+    with h5py.File(other, "w") as f:
+        f["data"] = np.arange(8.0).reshape(4, 2)
+    layout = h5py.VirtualLayout(shape=(4, 2), dtype="f8")
+    layout[:] = h5py.VirtualSource(str(other), "data", shape=(4, 2))
+    path = Path(folder) / name
+    with h5py.File(path, "w") as f:
+        f.create_virtual_dataset("X", layout)
+        f["y"] = np.zeros(4)
+    return path
+
+
+def write_h5_external_link(folder: Path, name: str = "link.h5") -> Path:
+    """``X`` as an external link into another HDF5 file."""
+    import h5py
+
+    other = Path(folder) / "elsewhere.h5"
+    with h5py.File(other, "w") as f:
+        f["X"] = np.ones((4, 2))
+    path = Path(folder) / name
+    with h5py.File(path, "w") as f:
+        f["X"] = h5py.ExternalLink(str(other), "/X")
+        f["y"] = np.zeros(4)
+    return path
+
+
+def write_overflow(folder: Path, name: str = "overflow.csv") -> Path:
+    """A table with one income of 1e308: finite in float64, ``inf`` in float32."""
+    path = Path(folder) / name
+    rows = [f"{20000 + 1000 * i},{i % 5},{3.0 + i}" for i in range(30)]
+    rows[17] = "1e308,2,20.0"
+    path.write_text("income,children,score\n" + "\n".join(rows) + "\n")
+    return path

@@ -12,6 +12,7 @@ from gdlab.data.builtin import BUILTIN_NAMES, list_datasets
 from gdlab.data.columns import Column
 from gdlab.data.dataset import Dataset
 from gdlab.data.features import load_features
+from gdlab.data.finite import check_finite_for
 from gdlab.data.preprocess import Preprocessor
 from gdlab.data.source import load
 from gdlab.data.split import Splits, split_dataset
@@ -25,6 +26,7 @@ __all__ = [
     "Preprocessor",
     "Splits",
     "Standardizer",
+    "check_finite_for",
     "encode_labels",
     "list_datasets",
     "load",
