@@ -387,6 +387,8 @@ def test_standardizer_errors():
         Standardizer.from_dict({"mean": [0.0]})
     with pytest.raises(GdlabError, match="equal length"):
         Standardizer.from_dict({"mean": [0.0], "std": [1.0, 2.0]})
+    with pytest.raises(GdlabError, match=r"training row 1, column 0 is missing \(NaN\); fill missing"):
+        Standardizer().fit(np.array([[1.0, 2.0], [np.nan, 3.0]]))
 
 
 # ---------------------------------------------------------------- export_builtin

@@ -448,10 +448,14 @@ class _Scan:
 
 
 def _chunks(path: Path, start: int) -> Iterator[bytes]:
+    """The file's bytes from ``start``: 64 KiB first (the header is usually in it), then
+    :data:`CHUNK_BYTES` at a time."""
+    size = 2**16
     with open(path, "rb") as handle:
         handle.seek(start)
-        while chunk := handle.read(CHUNK_BYTES):
+        while chunk := handle.read(size):
             yield chunk
+            size = CHUNK_BYTES
 
 
 def _header_names(path: Path, span: tuple[int, int], delimiter: str, encoding: str) -> tuple[str, ...]:

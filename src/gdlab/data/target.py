@@ -31,6 +31,8 @@ def infer_task(values: np.ndarray) -> str:
     """Guess the task of a 1-D target: ``"regression"``, ``"binary"`` or ``"multiclass"``."""
     values = np.asarray(values)
     if is_numeric(values) and values.dtype.kind != "b":
+        if values.dtype.kind == "f" and not np.all(values == np.round(values)):
+            return "regression"  # fractional: no need to sort a million floats
         distinct = np.unique(values)
         if distinct.size > MAX_INTEGER_CLASSES or not np.all(distinct == np.round(distinct)):
             return "regression"
@@ -60,8 +62,8 @@ def task_note(values: np.ndarray, *, asked: str | None, task: str, classes: list
         return f"target {name} is text: treated as {len(classes)} classes ({_preview(classes, 5)})"
     if values.dtype.kind == "b":
         return f"target {name} is true/false: treated as 2 classes"
-    distinct = np.unique(values)
-    if np.all(distinct == np.round(distinct)):
+    if values.dtype.kind in "iu" or np.all(values == np.round(values)):
+        distinct = np.unique(values)
         if task != "regression":
             return (f"target {name} has {distinct.size} integer values: treated as "
                     f"{distinct.size} classes (--task regression to fit it as a number)")
