@@ -708,3 +708,58 @@ def test_check_finite_for_target_and_rows_after_dropping(tmp_path):
         check_finite_for(data, "int32")
     missing = load(write(tmp_path, "n.csv", "x,y\n1,2\n,3\n"))
     check_finite_for(missing, "float32")  # a missing cell is the preprocessor's business
+
+
+# ---------------------------------------------------------------- the byte scan against csv
+
+
+def _random_csv(rng, width, n):
+    import csv
+    import io
+
+    alphabet = ["a", "b", " ", ",", '"', "\n", "x y", "1", "2.5", ""]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n" if rng.random() < 0.3 else "\n")
+    writer.writerow([f"c{i}" for i in range(width)])
+    for _ in range(n):
+        if rng.random() < 0.15:
+            buffer.write(rng.choice(["\n", "  \n", "\t\n", "\r\n"]))
+        row = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 4))) for _ in range(width)]
+        if rng.random() < 0.05:  # a ragged row
+            row = row[:-1] if rng.random() < 0.5 and width > 1 else [*row, "extra"]
+        writer.writerow(row)
+    text = buffer.getvalue()
+    return text.rstrip("\r\n") if rng.random() < 0.3 else text
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 8, 64, 4 * 2**20])
+def test_byte_scan_agrees_with_csv_module_and_pandas(tmp_path, monkeypatch, chunk):
+    """Record lines, counts and the first ragged line, on random quoted CSVs, whatever the
+    chunk boundaries cut (a quote, a CRLF, a blank line)."""
+    import random
+
+    from gdlab.data import csvscan
+
+    monkeypatch.setattr(csvscan, "CHUNK_BYTES", chunk)
+    rng = random.Random(chunk)
+    path = tmp_path / "r.csv"
+    for _ in range(60):
+        width = rng.randint(1, 4)
+        path.write_text(_random_csv(rng, width, rng.randint(0, 10)))
+        names = tuple(f"c{i}" for i in range(width))
+        try:
+            expected = csvscan.record_lines_csv(path, delimiter=",", encoding="utf-8", width=width,
+                                                names=names).tolist()
+            expected_line = None
+        except GdlabError as err:
+            expected, expected_line = None, err.line
+        if expected_line is not None:
+            with pytest.raises(GdlabError, match=f"line {expected_line} has"):
+                csvscan.inspect_csv(path, delimiter=",")
+            continue
+        dialect = csvscan.inspect_csv(path, delimiter=",")
+        assert csvscan.record_lines(path, dialect).tolist() == expected
+        assert dialect.n_records == len(expected)
+        if expected:
+            frame = pd.read_csv(path, index_col=False, dtype=str, keep_default_na=False)
+            assert len(frame) == len(expected), path.read_text()

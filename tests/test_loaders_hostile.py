@@ -199,3 +199,29 @@ def test_permission_denied_names_the_os_reason():
         shutil.rmtree(folder, ignore_errors=True)
     assert result["error"] == f"{locked}: cannot open: Permission denied"
     assert result["peak_mb"] < LIMIT_MB
+
+
+@pytest.mark.parametrize("suffix", [".npy", ".npz", ".h5", ".parquet"])
+def test_declared_size_checked_against_available_memory(tmp_path, monkeypatch, suffix):
+    """A legitimate 2 MB array is refused before reading when memory is short (here 1 MB)."""
+    import h5py
+    import pandas as pd
+
+    from gdlab.data import limits
+
+    X = np.random.default_rng(0).normal(size=(25_000, 10))
+    path = tmp_path / f"big{suffix}"
+    if suffix == ".npy":
+        np.save(path, X)
+    elif suffix == ".npz":
+        np.savez(path, X=X, y=X[:, 0])
+    elif suffix == ".h5":
+        with h5py.File(path, "w") as f:
+            f["X"], f["y"] = X, X[:, 0]
+    else:
+        pd.DataFrame(X, columns=[f"x{i}" for i in range(10)]).to_parquet(path)
+    assert load(path).n_samples == 25_000
+    monkeypatch.setattr(limits, "available_memory", lambda: 1_000_000)
+    with pytest.raises(GdlabError, match=rf"big{suffix}: .* needs [0-9.]+ MB in memory \(as the file "
+                                         r"declares it\), more than 50% of the 1.0 MB available"):
+        load(path)

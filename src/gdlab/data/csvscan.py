@@ -450,7 +450,7 @@ class _Scan:
 def _chunks(path: Path, start: int) -> Iterator[bytes]:
     """The file's bytes from ``start``: 64 KiB first (the header is usually in it), then
     :data:`CHUNK_BYTES` at a time."""
-    size = 2**16
+    size = min(2**16, CHUNK_BYTES)
     with open(path, "rb") as handle:
         handle.seek(start)
         while chunk := handle.read(size):
@@ -622,7 +622,9 @@ def record_lines(path: Path, dialect: Dialect) -> np.ndarray:
     return np.concatenate(scan.lines) if scan.lines else np.empty(0, dtype=np.int64)
 
 
-def _bounded_lines(handle, path: Path) -> Iterator[str]:
+def _bounded_lines(handle, path: Path, raw: list[str]) -> Iterator[str]:
+    """Physical lines of at most :data:`MAX_LINE_CHARS`; each is also kept in ``raw`` (the
+    caller empties it after each record, so it holds that record's text)."""
     number = 0
     while line := handle.readline(MAX_LINE_CHARS + 1):
         number += 1
@@ -630,6 +632,7 @@ def _bounded_lines(handle, path: Path) -> Iterator[str]:
             err = GdlabError(f"{path}: line {number} is longer than {size_text(MAX_LINE_CHARS)}")
             err.line = number
             raise err
+        raw.append(line)
         yield line
 
 
@@ -649,10 +652,13 @@ def record_lines_csv(path: Path, *, delimiter: str, encoding: str, width: int,
     previous = 0
     try:
         with open(path, newline="", encoding=encoding, errors="replace") as handle:
-            reader = csv.reader(_bounded_lines(handle, path), delimiter=delimiter)
+            raw: list[str] = []
+            reader = csv.reader(_bounded_lines(handle, path, raw), delimiter=delimiter)
             for record in reader:
                 first, previous = previous + 1, reader.line_num
-                if not record or (len(record) == 1 and not record[0].strip()):
+                text = "".join(raw)
+                raw.clear()
+                if not text.strip() and '"' not in text:  # a blank line, as pandas skips it
                     continue
                 lines.append(first)
                 if len(lines) > 1 and len(record) != width:
