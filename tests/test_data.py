@@ -10,6 +10,7 @@ from gdlab.data import (
     BUILTIN_NAMES,
     Dataset,
     Standardizer,
+    export_builtin,
     list_datasets,
     load,
     split_dataset,
@@ -150,6 +151,7 @@ def test_list_datasets_rows():
         assert row["n_classes"] == (0 if classes is None else len(classes))
         assert row["description"]
         assert "\n" not in row["description"]
+        assert row["target"] == load(name).target_name
     assert "w=[2,-3.4], b=4.2" in rows["synthetic-linear"]["description"]
 
 
@@ -385,3 +387,41 @@ def test_standardizer_errors():
         Standardizer.from_dict({"mean": [0.0]})
     with pytest.raises(GdlabError, match="equal length"):
         Standardizer.from_dict({"mean": [0.0], "std": [1.0, 2.0]})
+    with pytest.raises(GdlabError, match=r"training row 1, column 0 is missing \(NaN\); fill missing"):
+        Standardizer().fit(np.array([[1.0, 2.0], [np.nan, 3.0]]))
+
+
+# ---------------------------------------------------------------- export_builtin
+
+
+@pytest.mark.parametrize("name", ["iris", "digits", "diabetes", "breast-cancer"])
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_export_builtin_reads_back_the_same(tmp_path, name, suffix):
+    original = load(name)
+    path = export_builtin(name, tmp_path / f"{name}{suffix}")
+    assert path == tmp_path / f"{name}{suffix}"
+    again = load(path)
+    assert again.feature_names == original.feature_names
+    assert again.target_name == original.target_name
+    np.testing.assert_allclose(again.X, original.X)
+    assert again.task == original.task
+    if original.classes is None:
+        np.testing.assert_allclose(again.y, original.y)
+    else:  # a file's classes are sorted: map labels, not indices
+        labels = [original.classes[i] for i in original.y]
+        assert [again.classes[i] for i in again.y] == labels
+
+
+def test_export_builtin_header_and_errors(tmp_path):
+    export_builtin("Iris", tmp_path / "iris.csv")
+    assert (tmp_path / "iris.csv").read_text().splitlines()[:2] == [
+        "sepal length (cm),sepal width (cm),petal length (cm),petal width (cm),species",
+        "5.1,3.5,1.4,0.2,setosa",
+    ]
+    with pytest.raises(GdlabError, match=r"unknown dataset 'irsi'.*did you mean 'iris'"):
+        export_builtin("irsi", tmp_path / "x.csv")
+    with pytest.raises(GdlabError, match=r"cannot export to iris.txt: use a .csv or .parquet"):
+        export_builtin("iris", tmp_path / "iris.txt")
+    with pytest.raises(GdlabError, match=r"folder .*nope does not exist"):
+        export_builtin("iris", tmp_path / "nope" / "iris.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["iris.csv"]  # no temporary left

@@ -89,8 +89,6 @@ def test_csv_line_numbers_count_blank_and_multiline_records(tmp_path):
             "x1,x2,y\n1,2,3\n2,3,4\n4,abc,5\n",
             r"empty.csv: line 4, column 'x2': 'abc' is not a number$",
         ),
-        ("x1,x2,y\n1,2,3\n4,,5\n", r"empty.csv: line 3, column 'x2': missing value$"),
-        ("x1,x2,y\n1,2,3\nNaN,1,5\n", r"empty.csv: line 3, column 'x1': missing value$"),
         (
             "x1,x2,y\n1,2,3\n4,inf,5\n",
             r"empty.csv: line 3, column 'x2': inf is not a finite number$",
@@ -99,9 +97,7 @@ def test_csv_line_numbers_count_blank_and_multiline_records(tmp_path):
             "x1,x2,y\n1,2,3\n4,-inf,5\n",
             r"empty.csv: line 3, column 'x2': -inf is not a finite number",
         ),
-        ("x1,x2,y\n1,2,3\n4,5,\n", r"empty.csv: line 3, column 'y': missing value$"),
         ("x1,x2,y\n1,2,3\n4,5,inf\n", r"empty.csv: line 3, column 'y': inf is not a finite number"),
-        ("x1,x2,y\n1,2,a\n4,5,\n", r"empty.csv: line 3, column 'y': missing value$"),
         ("x1,x2,y\n1,2,cat\n4,5,cat\n", r"empty.csv: target 'y' has only one class \('cat'\)"),
         ("y\n1\n2\n", r"empty.csv: only one column \(y\); need feature columns"),
     ],
@@ -109,6 +105,31 @@ def test_csv_line_numbers_count_blank_and_multiline_records(tmp_path):
 def test_csv_errors_name_file_line_column_value(tmp_path, text, message):
     with pytest.raises(GdlabError, match=message):
         load(write(tmp_path, "empty.csv", text))
+
+
+# Missing cells are filled (features) or drop their row (target) by default since issue 13;
+# with impute="none" they are today's precise errors, as before.
+STRICT_ERRORS = [
+    ("x1,x2,y\n1,2,3\n4,,5\n", r"empty.csv: line 3, column 'x2': missing value$"),
+    ("x1,x2,y\n1,2,3\nNaN,1,5\n", r"empty.csv: line 3, column 'x1': missing value$"),
+    ("x1,x2,y\n1,2,3\n4,5,\n", r"empty.csv: line 3, column 'y': missing value$"),
+    ("x1,x2,y\n1,2,a\n4,5,\n", r"empty.csv: line 3, column 'y': missing value$"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), STRICT_ERRORS)
+def test_csv_missing_cells_are_errors_with_impute_none(tmp_path, text, message):
+    with pytest.raises(GdlabError, match=message):
+        load(write(tmp_path, "empty.csv", text), impute="none")
+
+
+def test_csv_missing_cells_by_default_are_nan_and_rows_without_target_dropped(tmp_path):
+    text = "x1,x2,y\n1,2,3\n4,,5\nNaN,1,5\n2,2,\n7,8,?\n"
+    data = load(write(tmp_path, "m.csv", text))
+    np.testing.assert_array_equal(data.X, [[1, 2], [4, np.nan], [np.nan, 1]])
+    assert data.y.tolist() == [0, 1, 1]  # 3 and 5: two integer values, so two classes
+    assert "dropped 2 rows with no 'y'" in data.meta["notes"]
+    assert data.meta["file_rows"].tolist() == [0, 1, 2]
 
 
 def test_csv_first_bad_cell_by_row_then_column(tmp_path):
@@ -129,9 +150,15 @@ def test_csv_unknown_target_lists_columns(tmp_path):
 
 
 def test_csv_not_utf8(tmp_path):
+    # Text that is not UTF-8 is read as Latin-1 since issue 13 (with a note); a binary
+    # file is still refused.
     path = tmp_path / "bin.csv"
-    path.write_bytes(b"x,y\n\xff\xfe,1\n")
-    with pytest.raises(GdlabError, match=r"bin.csv: not UTF-8 text"):
+    path.write_bytes(b"x,y\n\xff\xfe,1\n\xff\xfe,2\n")
+    data = load(path)
+    assert data.columns[0].categories == ("\u00ff\u00fe",)
+    assert "bin.csv is not UTF-8 (byte 0xFF at offset 4): read as Latin-1" in data.meta["notes"]
+    path.write_bytes(b"x,y\n\x00\x01\x02,1\n")
+    with pytest.raises(GdlabError, match=r"bin.csv: not a text file \(a NUL byte at offset 4\)"):
         load(path)
 
 
@@ -165,7 +192,8 @@ def test_parquet_round_trip_and_errors(tmp_path):
     frame.loc[2, "a"] = np.nan
     frame.to_parquet(path)
     with pytest.raises(GdlabError, match=r"d.parquet: row index 2, column 'a': missing value"):
-        load(path)
+        load(path, impute="none")
+    assert np.isnan(load(path).X[2, 0])  # by default, filled later by the Preprocessor
     frame["a"] = ["1", "oops", "3"]
     frame.to_parquet(path)
     with pytest.raises(
@@ -411,9 +439,12 @@ def test_load_features_errors(tmp_path):
     bad = write(tmp_path, "bad.csv", "x1,x2\n1,2\n3,x\n")
     with pytest.raises(GdlabError, match=r"bad.csv: line 3, column 'x2': 'x' is not a number"):
         load_features(bad, ["x1", "x2"])
-    nan = write(tmp_path, "nan.csv", "x1,x2,y\n1,2,\n")
+    nan = write(tmp_path, "nan.csv", "x1,x2,y\n1,2,\n3,4,5\n")
     with pytest.raises(GdlabError, match=r"nan.csv: line 2, column 'y': missing value"):
         load_features(nan, ["x1", "x2"], target_name="y")
+    # a target column left empty everywhere is rows to predict, not labels (issue 13)
+    empty = write(tmp_path, "empty.csv", "x1,x2,y\n1,2,\n3,4,\n")
+    assert load_features(empty, ["x1", "x2"], target_name="y")[1] is None
 
 
 def test_load_features_npy_by_position(tmp_path):
@@ -457,3 +488,278 @@ def test_load_features_builtin_and_round_trip_with_load(tmp_path):
     np.testing.assert_array_equal(again.X, iris.X)
     assert again.classes == iris.classes
     assert again.y.tolist() == iris.y.tolist()
+
+
+# ---------------------------------------------------------------- CSV dialects (issue 13)
+
+
+@pytest.mark.parametrize(("sep", "name"), [(";", "semicolons"), ("\t", "tabs"), ("|", "pipes")])
+def test_delimiter_detected_and_noted(tmp_path, sep, name):
+    text = sep.join(["a", "b text", "y"]) + "\n" + "".join(
+        sep.join([str(i), f"w{i % 3}, more", str(i % 2)]) + "\n" for i in range(6))
+    data = load(write(tmp_path, "d.csv", text))
+    assert data.feature_names == ["a", "b text"]
+    assert data.columns[1].categories == ("w0, more", "w1, more", "w2, more")
+    assert data.meta["notes"][0] == f"d.csv: columns separated by {name} (detected; --delimiter to force one)"
+
+
+def test_delimiter_forced_and_checked(tmp_path):
+    path = write(tmp_path, "d.csv", "a;b,c\n1;2,3\n4;5,6\n")
+    assert load(path).feature_names == ["a;b"]  # detection: ',' gives 2 equal columns, ';' too: ',' first
+    assert load(path, delimiter=";").feature_names == ["a"]
+    assert load(path, delimiter="semicolon").feature_names == ["a"]
+    tab = write(tmp_path, "t.csv", "a\tb\n1\t2\n3\t4\n")
+    assert load(tab, delimiter="\\t").feature_names == ["a"]
+    with pytest.raises(GdlabError, match=r"delimiter must be one character such as"):
+        load(path, delimiter=";;")
+    np.save(tmp_path / "a.npy", np.ones((3, 2)))
+    with pytest.raises(GdlabError, match=r"a.npy: delimiter applies to CSV files"):
+        load(tmp_path / "a.npy", delimiter=";")
+    with pytest.raises(GdlabError, match=r"delimiter applies to CSV files; 'iris' is a built-in"):
+        load("iris", delimiter=";")
+
+
+def test_bom_is_not_part_of_the_first_name(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbfx,y\n1,2\n3,4\n")
+    assert load(path).feature_names == ["x"]
+
+
+def test_duplicate_header_names_are_an_error(tmp_path):
+    path = write(tmp_path, "dup.csv", "x,y,z,y,x\n1,2,3,4,5\n")
+    with pytest.raises(GdlabError, match=r"dup.csv: duplicate column names in the header: "
+                                         r"'y' \(columns 2, 4\); 'x' \(columns 1, 5\)"):
+        load(path)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"\xff\xfex\x00,\x00y\x00", r"u.csv: UTF-16 text; save it as UTF-8"),
+        (b"x,y\r" + b"1,2\r" * 100_000, r"u.csv: lines end with CR only"),
+        (b"\n\n  \n", r"u.csv: file is empty$"),
+    ],
+)
+def test_unreadable_text(tmp_path, data, message):
+    path = tmp_path / "u.csv"
+    path.write_bytes(data)
+    with pytest.raises(GdlabError, match=message):
+        load(path)
+
+
+def test_missing_tokens_and_words_that_are_not_missing(tmp_path):
+    text = "x,kind,y\n1,none,0\n?,NA,1\nnull,None,0\n4,,1\n5,na,0\n"
+    data = load(write(tmp_path, "m.csv", text))
+    np.testing.assert_array_equal(data.X[:, 0], [1, np.nan, np.nan, 4, 5])
+    assert data.columns[1].categories == ("na", "none")
+    np.testing.assert_array_equal(data.X[:, 1], [1, np.nan, np.nan, np.nan, 0])
+
+
+def test_stray_quote_inside_a_cell_is_a_character(tmp_path):
+    text = 'height,note,y\n5,5\'11" tall,1\n6,6\'0" tall,0\n7,x,1\n8,bad "one,0\n9,ok,1\n'
+    data = load(write(tmp_path, "q.csv", text))
+    assert data.n_samples == 5
+    assert data.columns[1].categories == ("5'11\" tall", "6'0\" tall", 'bad "one', "ok", "x")
+    bad = write(tmp_path, "b.csv", text.replace("9,ok,1", "nine,ok,1"))
+    with pytest.raises(GdlabError, match=r"b.csv: line 6, column 'height': 'nine' is not a number"):
+        load(bad)
+
+
+def test_quoted_multiline_cells_and_line_numbers(tmp_path):
+    text = 'a,b,y\n1,"two\nlines",0\n2,x,1\n3,"x",0\nabc,y,1\n4,x,1\n'
+    with pytest.raises(GdlabError, match=r"line 6, column 'a': 'abc' is not a number"):
+        load(write(tmp_path, "m.csv", text))
+
+
+def test_long_quoted_cell_over_many_lines_is_refused(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text('a,b,y\n1,"' + "word\n" * 300_000 + '",0\n')
+    with pytest.raises(GdlabError, match=r"long.csv: line 2, column 'b': a cell longer than 1.0 MB"):
+        load(path)
+
+
+def test_too_many_columns_refused(tmp_path):
+    header = ",".join(f"c{i}" for i in range(100_001))
+    with pytest.raises(GdlabError, match=r"the header has 100001 or more columns; gdlab reads at most 100000"):
+        load(write(tmp_path, "wide.csv", header + "\n"))
+
+
+# ---------------------------------------------------------------- features / drop
+
+
+def test_features_and_drop_choose_columns(tmp_path):
+    path = write(tmp_path, "d.csv", "a,b,c,y\n1,2,3,0\n4,5,6,1\n")
+    assert load(path, features=["c", "a"]).feature_names == ["c", "a"]
+    assert load(path, features="c, a").feature_names == ["c", "a"]
+    assert load(path, drop="b").feature_names == ["a", "c"]
+    assert load(path, target="a", drop=["y"]).feature_names == ["b", "c"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"features": ["a", "zz"]}, r"d.csv: no column 'zz' \(in features\); columns: a, b, c, y$"),
+        ({"drop": ["q"]}, r"d.csv: no column 'q' \(in drop\); columns: a, b, c, y$"),
+        ({"features": ["a"], "drop": ["b"]}, r"give features or drop, not both"),
+        ({"features": ["a", "y"]}, r"'y' is the target; it cannot be in features \(name the target"),
+        ({"drop": ["a", "b", "c"]}, r"d.csv: drop leaves no feature columns besides the target"),
+        ({"features": []}, r"features names no column"),
+        ({"features": ["a", "a"]}, r"features names 'a' more than once"),
+        ({"drop": [1]}, r"drop must be column names"),
+    ],
+)
+def test_features_and_drop_errors(tmp_path, kwargs, message):
+    path = write(tmp_path, "d.csv", "a,b,c,y\n1,2,3,0\n4,5,6,1\n")
+    with pytest.raises(GdlabError, match=message):
+        load(path, **kwargs)
+
+
+def test_features_and_drop_on_arrays_and_builtins(tmp_path):
+    np.save(tmp_path / "a.npy", np.arange(12.0).reshape(4, 3))
+    assert load(tmp_path / "a.npy", drop=["x0"]).feature_names == ["x1"]
+    iris = load("iris", features=["petal width (cm)", "sepal length (cm)"])
+    np.testing.assert_array_equal(iris.X, load("iris").X[:, [3, 0]])
+    with pytest.raises(GdlabError, match=r"iris: no feature 'petal' \(in features\); features: sepal"):
+        load("iris", features=["petal"])
+
+
+def test_empty_column_left_out_and_no_features_left(tmp_path):
+    data = load(write(tmp_path, "e.csv", "a,notes,y\n1,,0\n2,NA,1\n"))
+    assert data.feature_names == ["a"]
+    assert data.meta["notes"][0] == "left out column 'notes': it has no values (every cell is missing)"
+    ids = "".join(f"id{i},{i % 2}\n" for i in range(25))
+    with pytest.raises(GdlabError, match=r"i.csv: no feature columns left to learn from \(left out column 'id'"):
+        load(write(tmp_path, "i.csv", "id,y\n" + ids))
+
+
+# ---------------------------------------------------------------- task rule (issue 13)
+
+
+@pytest.mark.parametrize(
+    ("values", "task", "note"),
+    [
+        (list(range(10)) * 3, "multiclass",
+         "target 't' has 10 integer values: treated as 10 classes (--task regression to fit it as a number)"),
+        (list(range(11)) * 3, "regression",
+         "target 't' has 11 integer values (more than 10): fitted as a number (--task multiclass "
+         "to treat them as classes)"),
+        ([0.5, 1.5, 2.0] * 3, "regression", "target 't' has fractional values: fitted as a number (regression)"),
+        (["True", "False", "True"], "binary", "target 't' is true/false: treated as 2 classes"),
+        (["cat", "dog", "emu"], "multiclass", "target 't' is text: treated as 3 classes ('cat', 'dog', 'emu')"),
+    ],
+)
+def test_task_rule_and_its_note(tmp_path, values, task, note):
+    rows = "".join(f"{i},{v}\n" for i, v in enumerate(values))
+    data = load(write(tmp_path, "t.csv", "x,t\n" + rows))
+    assert data.task == task
+    assert data.meta["notes"][-1] == note
+
+
+def test_task_forced_and_classification_accepted(tmp_path):
+    rows = "".join(f"{i},{i % 3}\n" for i in range(9))
+    path = write(tmp_path, "t.csv", "x,t\n" + rows)
+    assert load(path, task="classification").task == "multiclass"
+    forced = load(path, task="regression")
+    assert forced.meta["notes"][-1] == "target 't' fitted as a number (task regression as asked)"
+    many = write(tmp_path, "m.csv", "x,t\n" + "".join(f"{i},{i}\n" for i in range(15)))
+    assert load(many, task="multiclass").n_classes == 15
+
+
+def test_npy_task_note(tmp_path):
+    np.save(tmp_path / "a.npy", np.array([[1.0, 0], [2.0, 1], [3.0, 1]]))
+    data = load(tmp_path / "a.npy")
+    assert data.meta["notes"] == [
+        "target 'y' has 2 integer values: treated as 2 classes (--task regression to fit it as a number)"
+    ]
+
+
+# ---------------------------------------------------------------- Parquet columns
+
+
+def test_parquet_binary_and_list_columns_refused_unless_dropped(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "b.parquet"
+    pq.write_table(pa.table({"x": [1.0, 2.0], "blob": [b"\x00", b"\x01"], "y": [0, 1]}), path)
+    with pytest.raises(GdlabError, match=r"b.parquet: column 'blob' holds binary values"):
+        load(path)
+    assert load(path, drop=["blob"]).feature_names == ["x"]
+    frame = pd.DataFrame({"when": pd.to_datetime(["2020-01-01", "2020-01-02"] * 15),
+                          "x": np.arange(30.0), "y": [0, 1] * 15})
+    frame.to_parquet(tmp_path / "t.parquet")
+    when = load(tmp_path / "t.parquet").columns[0]  # dates are text: categories (or an id)
+    assert when.categories == ("2020-01-01 00:00:00", "2020-01-02 00:00:00")
+
+
+# ---------------------------------------------------------------- check_finite_for
+
+
+def test_check_finite_for_target_and_rows_after_dropping(tmp_path):
+    from gdlab.data import check_finite_for
+
+    text = "x,y\n1,2\n2,\n3,4\n4,1e20\n"
+    data = load(write(tmp_path, "r.csv", text), task="regression")
+    check_finite_for(data, "float64")
+    with pytest.raises(GdlabError, match=r"r.csv: line 5, column 'y': the target 1e\+20 is too large "
+                                         r"for float32 \(its square must stay below 3.4e\+38"):
+        check_finite_for(data, "float32")
+    with pytest.raises(GdlabError, match=r"dtype must be a float type"):
+        check_finite_for(data, "int32")
+    missing = load(write(tmp_path, "n.csv", "x,y\n1,2\n,3\n"))
+    check_finite_for(missing, "float32")  # a missing cell is the preprocessor's business
+
+
+# ---------------------------------------------------------------- the byte scan against csv
+
+
+def _random_csv(rng, width, n):
+    import csv
+    import io
+
+    alphabet = ["a", "b", " ", ",", '"', "\n", "x y", "1", "2.5", ""]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n" if rng.random() < 0.3 else "\n")
+    writer.writerow([f"c{i}" for i in range(width)])
+    for _ in range(n):
+        if rng.random() < 0.15:
+            buffer.write(rng.choice(["\n", "  \n", "\t\n", "\r\n"]))
+        row = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 4))) for _ in range(width)]
+        if rng.random() < 0.05:  # a ragged row
+            row = row[:-1] if rng.random() < 0.5 and width > 1 else [*row, "extra"]
+        writer.writerow(row)
+    text = buffer.getvalue()
+    return text.rstrip("\r\n") if rng.random() < 0.3 else text
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 8, 64, 4 * 2**20])
+def test_byte_scan_agrees_with_csv_module_and_pandas(tmp_path, monkeypatch, chunk):
+    """Record lines, counts and the first ragged line, on random quoted CSVs, whatever the
+    chunk boundaries cut (a quote, a CRLF, a blank line)."""
+    import random
+
+    from gdlab.data import csvscan
+
+    monkeypatch.setattr(csvscan, "CHUNK_BYTES", chunk)
+    rng = random.Random(chunk)
+    path = tmp_path / "r.csv"
+    for _ in range(60):
+        width = rng.randint(1, 4)
+        path.write_text(_random_csv(rng, width, rng.randint(0, 10)))
+        names = tuple(f"c{i}" for i in range(width))
+        try:
+            expected = csvscan.record_lines_csv(path, delimiter=",", encoding="utf-8", width=width,
+                                                names=names).tolist()
+            expected_line = None
+        except GdlabError as err:
+            expected, expected_line = None, err.line
+        if expected_line is not None:
+            with pytest.raises(GdlabError, match=f"line {expected_line} has"):
+                csvscan.inspect_csv(path, delimiter=",")
+            continue
+        dialect = csvscan.inspect_csv(path, delimiter=",")
+        assert csvscan.record_lines(path, dialect).tolist() == expected
+        assert dialect.n_records == len(expected)
+        if expected:
+            frame = pd.read_csv(path, index_col=False, dtype=str, keep_default_na=False)
+            assert len(frame) == len(expected), path.read_text()

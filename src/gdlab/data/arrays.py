@@ -1,16 +1,56 @@
-"""Reading NumPy files: ``.npy`` (one 2-D array) and ``.npz`` (arrays ``X`` and ``y``)."""
+"""Reading NumPy files: ``.npy`` (one 2-D array) and ``.npz`` (arrays ``X`` and ``y``).
+
+Nothing is read before its size is known and checked: a ``.npy`` header's shape must match
+the file's size and fit in memory; an ``.npz`` archive is opened as the zip file it is, and
+only the arrays gdlab uses (:data:`NPZ_ARRAYS`) are read, after their declared sizes (the
+zip directory's uncompressed size and each array's header) pass the memory and
+expansion checks of :mod:`gdlab.data.limits` (a zip bomb declares a huge size in a few
+compressed bytes).
+"""
 
 from __future__ import annotations
 
+import math
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from gdlab.data.limits import check_expansion, check_fits, size_text
 from gdlab.errors import GdlabError
+
+NPZ_ARRAYS = ("X", "y", "X_test", "y_test")
+
+
+def _header(handle, path: Path, what: str) -> tuple[tuple[int, ...], np.dtype, int]:
+    """Shape, dtype and data bytes declared by a ``.npy`` header at ``handle``'s position."""
+    try:
+        version = np.lib.format.read_magic(handle)
+        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+            np.lib.format.read_array_header_2_0  # 2.0 and 3.0 share the layout
+        shape, _, dtype = read(handle)
+    except Exception as err:
+        raise GdlabError(f"{path}: cannot read {what} as a NumPy .npy array: {err}") from None
+    if dtype.hasobject:
+        raise GdlabError(f"{path}: {what} holds Python objects (dtype {dtype}); numbers are needed")
+    return shape, dtype, math.prod(shape) * dtype.itemsize
 
 
 def read_npy(path: Path) -> np.ndarray:
     """Load one 2-D numeric array with at least one row, every cell finite."""
+    with open(path, "rb") as handle:
+        try:
+            shape, _, n_bytes = _header(handle, path, "the file")
+        except GdlabError:
+            shape = None
+        data_bytes = path.stat().st_size - handle.tell()
+    if shape is not None:
+        if n_bytes > data_bytes:
+            raise GdlabError(
+                f"{path}: the header declares shape {shape} ({size_text(n_bytes)}) but the file "
+                f"holds {size_text(data_bytes)} of data; is it truncated?"
+            )
+        check_fits(path, "the array", n_bytes + 8 * math.prod(shape))
     try:
         array = np.load(path, allow_pickle=False)
     except ValueError as err:
@@ -48,24 +88,55 @@ def column_index(path: Path, target: object, n_columns: int) -> int:
 
 
 def read_npz(path: Path, *, required: tuple[str, ...] = ("X", "y")) -> dict[str, np.ndarray]:
-    """Load every array of an ``.npz`` file, which must hold the ``required`` ones."""
+    """Load the arrays gdlab uses (:data:`NPZ_ARRAYS`) from an ``.npz`` archive, which must
+    hold the ``required`` ones; other members are never read."""
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files}
-    except ValueError as err:
-        raise GdlabError(f"{path}: cannot read as a NumPy .npz archive: {err}") from None
-    except Exception as err:  # not a zip file, or a damaged one
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as err:
         raise GdlabError(
-            f"{path}: cannot read as a NumPy .npz archive ({type(err).__name__})"
+            f"{path}: cannot read as a NumPy .npz archive ({type(err).__name__}: {err})"
         ) from None
-    missing = [key for key in required if key not in arrays]
-    if missing:
-        found = ", ".join(arrays) or "none"
-        raise GdlabError(
-            f"{path}: missing array {missing[0]!r}; found arrays: {found} "
-            f"(expected {' and '.join(required)})"
-        )
-    return arrays
+    with archive:
+        members = {i.filename[: -len(".npy")]: i for i in archive.infolist()
+                   if i.filename.endswith(".npy")}
+        missing = [key for key in required if key not in members]
+        if missing:
+            found = ", ".join(list(members)[:20]) or "none"
+            raise GdlabError(
+                f"{path}: missing array {missing[0]!r}; found arrays: {found} "
+                f"(expected {' and '.join(required)})"
+            )
+        wanted = [key for key in NPZ_ARRAYS if key in members]
+        total = 0
+        for key in wanted:
+            info = members[key]
+            check_expansion(path, f"array {key!r}", declared=info.file_size,
+                            stored=info.compress_size)
+            shape, n_bytes = _member_header(archive, info, path, key)
+            if n_bytes > info.file_size:
+                raise GdlabError(
+                    f"{path}: array {key!r} declares shape {shape} ({size_text(n_bytes)}) but "
+                    f"holds {size_text(info.file_size)}"
+                )
+            total += n_bytes + 8 * math.prod(shape)  # the array and its float64 copy
+        check_fits(path, f"arrays {', '.join(wanted)}", total)
+        return {key: _read_member(archive, members[key], path, key) for key in wanted}
+
+
+def _member_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, key: str):
+    try:
+        with archive.open(info) as handle:
+            return _header(handle, path, f"array {key!r}")[0::2]
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
+        raise GdlabError(f"{path}: cannot read array {key!r} ({type(err).__name__}: {err})") from None
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, key: str) -> np.ndarray:
+    try:
+        with archive.open(info) as handle:
+            return np.lib.format.read_array(handle, allow_pickle=False)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
+        raise GdlabError(f"{path}: cannot read array {key!r} ({type(err).__name__}: {err})") from None
 
 
 def as_features(path: Path, key: str, array: np.ndarray) -> np.ndarray:

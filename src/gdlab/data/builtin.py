@@ -158,6 +158,7 @@ def _summary(name: str) -> dict:
         "n_features": data.n_features,
         "task": data.task,
         "n_classes": data.n_classes,
+        "target": data.target_name,
         "description": REGISTRY[name].description,
     }
 
@@ -169,7 +170,8 @@ def list_datasets() -> list[dict]:
     -------
     list of dict
         One dict per set with keys ``name``, ``n_samples``, ``n_features``, ``task``,
-        ``n_classes`` (0 for regression) and ``description``.
+        ``n_classes`` (0 for regression), ``target`` (the target column's name, as
+        :func:`~gdlab.data.export_builtin` writes it) and ``description``.
 
     Examples
     --------

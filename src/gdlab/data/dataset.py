@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gdlab.data.columns import Column
+
 TASKS = ("regression", "binary", "multiclass")
 
 
@@ -16,12 +18,15 @@ class Dataset:
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features), float64
-        Feature matrix.
+        Feature matrix. With ``columns`` given, *raw-coded*: numeric columns as numbers,
+        categorical columns as category codes (indices into that column's
+        ``categories``), NaN for a missing cell; :class:`~gdlab.data.Preprocessor` turns
+        it into model inputs (imputed, one-hot) after the split.
     y : ndarray of shape (n_samples,)
         Target. float64 for regression; int64 class indices ``0..k-1`` for
         classification (``classes[y[i]]`` is the original label of row ``i``).
     feature_names : list of str
-        One name per column of ``X``.
+        One name per column of ``X`` (the raw column names).
     target_name : str
         Name of the target column.
     task : {"regression", "binary", "multiclass"}
@@ -33,6 +38,12 @@ class Dataset:
     X_test, y_test : ndarray or None
         A test split that came with the data (the catvnoncat HDF5 files have one);
         when given, the split uses it instead of carving one out of ``X``.
+    meta : dict
+        Facts about the data: ``"notes"`` (one-line remarks for people: a left-out
+        column, dropped rows, the task chosen), ``"impute"``, ``"source"``, ...
+    columns : list of Column or None
+        What each column of ``X`` holds; None when every column is a complete number
+        (built-in sets and array files).
     """
 
     X: np.ndarray
@@ -45,6 +56,7 @@ class Dataset:
     X_test: np.ndarray | None = None
     y_test: np.ndarray | None = None
     meta: dict = field(default_factory=dict)
+    columns: list[Column] | None = None
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -53,6 +65,8 @@ class Dataset:
             raise ValueError(f"X must be 2-D, got shape {self.X.shape}")
         if len(self.feature_names) != self.X.shape[1]:
             raise ValueError("one feature name per column of X is required")
+        if self.columns is not None and [c.name for c in self.columns] != list(self.feature_names):
+            raise ValueError("columns must describe the columns of X, in order")
 
     @property
     def n_samples(self) -> int:

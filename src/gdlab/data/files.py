@@ -8,15 +8,19 @@ with one line naming the file and the row, line, column or value.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from gdlab.data.arrays import as_features, as_target, column_index, read_npy, read_npz
+from gdlab.data.csvscan import parse_delimiter
 from gdlab.data.dataset import Dataset
 from gdlab.data.hdf5 import read_hdf5
-from gdlab.data.tables import feature_matrix, read_table, target_values
-from gdlab.data.target import encode_labels, encode_target, whole_numbers, with_task
+from gdlab.data.limits import check_readable
+from gdlab.data.preprocess import check_impute
+from gdlab.data.tableload import load_table, names_option
+from gdlab.data.target import encode_labels, encode_target, task_note, whole_numbers, with_task
 from gdlab.errors import GdlabError
 
 FORMATS = {
@@ -39,14 +43,20 @@ def file_format(path: Path) -> str:
 
 
 def check_file(path: Path) -> None:
-    """Fail unless ``path`` is an existing regular file."""
-    if not path.exists():
-        raise GdlabError(f"file not found: {path}")
-    if not path.is_file():
-        raise GdlabError(f"not a file: {path}")
+    """Fail unless ``path`` is an existing regular file that can be opened for reading."""
+    check_readable(path)
 
 
-def load_file(path: Path, *, target: object = None, task: str | None = None) -> Dataset:
+def load_file(
+    path: Path,
+    *,
+    target: object = None,
+    task: str | None = None,
+    features: object = None,
+    drop: object = None,
+    impute: str = "auto",
+    delimiter: str | None = None,
+) -> Dataset:
     """Load a data file (see the module docstring for the formats).
 
     Parameters
@@ -59,41 +69,65 @@ def load_file(path: Path, *, target: object = None, task: str | None = None) -> 
     task : str or None, default=None
         ``"regression"``, ``"binary"``, ``"multiclass"`` or ``"classification"``;
         None detects it from the target.
+    features, drop : list of str, or str ``"a,b"``, or None
+        Use exactly these columns as features, or all but these (not both). For array
+        files the names are ``x0``, ``x1``, ...
+    impute : str, default="auto"
+        Tables: how missing cells will be filled (see :mod:`gdlab.data.preprocess`);
+        ``"none"`` makes a missing cell (or target) an error here, naming its line.
+        Array files must be complete whatever it says.
+    delimiter : str or None, default=None
+        CSV only: force the delimiter (``,`` ``;`` tab ``|``...); None detects it.
     """
     path = Path(path)
+    impute = check_impute(impute)
     check_file(path)
     kind = file_format(path)
+    if delimiter is not None and kind != "csv":
+        raise GdlabError(f"{path}: delimiter applies to CSV files, not to .{path.suffix.lstrip('.')}")
+    delimiter = parse_delimiter(delimiter)
     if kind in ("csv", "parquet"):
-        data = _load_table(path, target=target, task=task)
-    elif kind == "npy":
-        data = _load_npy(path, target=target, task=task)
+        data = load_table(path, target=target, task=task, features=features, drop=drop,
+                          impute=impute, delimiter=delimiter)
     else:
-        if target is not None:
+        if kind == "npy":
+            data = _load_npy(path, target=target, task=task)
+        elif target is not None:
             raise GdlabError(
                 f"{path}: target does not apply to a .{path.suffix.lstrip('.')} file "
                 f"(it holds the target as an array); got target={target!r}"
             )
-        data = _load_npz(path, task=task) if kind == "npz" else _load_hdf5(path, task=task)
+        else:
+            data = _load_npz(path, task=task) if kind == "npz" else _load_hdf5(path, task=task)
+        data = select_features(data, features=features, drop=drop)
+        data.meta.setdefault("notes", [])
+        if data.meta.get("note"):
+            data.meta["notes"].append(data.meta["note"])
+        data.meta["impute"] = impute
     data.meta.update(source="file", format=kind)
     return data
 
 
-def _load_table(path: Path, *, target: object, task: str | None) -> Dataset:
-    table = read_table(path)
-    target_name = table.columns[-1] if target is None else str(target)
-    if target_name not in table.columns:
-        raise GdlabError(
-            f"{path}: no column {target_name!r} for the target; columns: {', '.join(table.columns)}"
-        )
-    features = [c for c in table.columns if c != target_name]
-    if not features:
-        raise GdlabError(
-            f"{path}: only one column ({target_name}); need feature columns besides the target"
-        )
-    X = feature_matrix(table, features)
-    values = target_values(table, target_name)
-    y, task, classes = encode_target(values, task=task, where=str(path), target_name=target_name)
-    return Dataset(X, y, features, target_name, task, classes, name=str(path))
+def select_features(data: Dataset, *, features: object = None, drop: object = None) -> Dataset:
+    """``data`` with only the named feature columns (``features=``), or without some (``drop=``)."""
+    features, drop = names_option("features", features), names_option("drop", drop)
+    if features is None and drop is None:
+        return data
+    if features is not None and drop is not None:
+        raise GdlabError("give features or drop, not both")
+    names = list(data.feature_names)
+    for option, chosen in (("features", features), ("drop", drop)):
+        unknown = [n for n in chosen or () if n not in names]
+        if unknown:
+            raise GdlabError(f"{data.name}: no feature {unknown[0]!r} (in {option}); features: "
+                             f"{', '.join(names[:30])}{', ...' if len(names) > 30 else ''}")
+    keep = features if features is not None else [n for n in names if n not in set(drop)]
+    if not keep:
+        raise GdlabError(f"{data.name}: drop leaves no feature columns")
+    index = [names.index(n) for n in keep]
+    columns = None if data.columns is None else [data.columns[j] for j in index]
+    X_test = None if data.X_test is None else data.X_test[:, index]
+    return replace(data, X=data.X[:, index], feature_names=keep, X_test=X_test, columns=columns)
 
 
 def _load_npy(path: Path, *, target: object, task: str | None) -> Dataset:
@@ -106,11 +140,11 @@ def _load_npy(path: Path, *, target: object, task: str | None) -> Dataset:
     index = n_columns - 1 if target is None else column_index(path, target, n_columns)
     target_name = "y" if target is None else f"column {index}"
     X = np.delete(array, index, axis=1).astype(np.float64)
-    y, task, classes = encode_target(
-        whole_numbers(array[:, index]), task=task, where=str(path), target_name=target_name
-    )
+    raw = whole_numbers(array[:, index])
+    y, chosen, classes = encode_target(raw, task=task, where=str(path), target_name=target_name)
     names = [f"x{j}" for j in range(X.shape[1])]
-    return Dataset(X, y, names, target_name, task, classes, name=str(path))
+    note = task_note(raw, asked=task, task=chosen, classes=classes, target_name=target_name)
+    return Dataset(X, y, names, target_name, chosen, classes, name=str(path), meta={"notes": [note]})
 
 
 def _load_npz(path: Path, *, task: str | None) -> Dataset:
@@ -138,16 +172,18 @@ def _with_raw_target(
     task: str | None,
 ) -> Dataset:
     """Encode a raw target (and a test target with the same classes) into a Dataset."""
+    asked = task
     y, task, classes = encode_target(
         whole_numbers(raw), task=task, where=str(path), target_name="y"
     )
+    note = task_note(whole_numbers(raw), asked=asked, task=task, classes=classes, target_name="y")
     y_test = None
     if raw_test is not None:
         if classes is None:
             y_test = np.asarray(raw_test, dtype=np.float64)
         else:
             y_test = encode_labels(whole_numbers(raw_test), classes, where=f"{path} (y_test)")
-    return Dataset(X, y, names, "y", task, classes, str(path), X_test, y_test)
+    return Dataset(X, y, names, "y", task, classes, str(path), X_test, y_test, {"notes": [note]})
 
 
 def _load_hdf5(path: Path, *, task: str | None) -> Dataset:

@@ -5,6 +5,12 @@ catvnoncat (Andrew Ng's course, week 2) stores images as ``train_set_x`` of shap
 ``list_classes``, e.g. ``[b"non-cat", b"cat"]``), and the same ``test_set_*`` keys in a
 second file. Images are unrolled to rows of ``height·width·3`` values and integer
 pixels are scaled to [0, 1] by dividing by 255, as the course does.
+
+Only the datasets gdlab uses (:data:`KNOWN`) are read, and each one is checked first: no
+external link to another file, no external raw storage (which would read any local file
+into the features), no virtual dataset, only HDF5's built-in compression filters, and its
+declared shape × item size must fit in memory and not expand absurdly from what is stored
+(:mod:`gdlab.data.limits`). Any other dataset in the file, however large, is never read.
 """
 
 from __future__ import annotations
@@ -16,10 +22,16 @@ import h5py
 import numpy as np
 
 from gdlab.data.arrays import as_features, as_target
+from gdlab.data.limits import check_expansion, check_fits
 from gdlab.errors import GdlabError
 
 TRAIN_KEYS = ("train_set_x", "train_set_y")
 TEST_KEYS = ("test_set_x", "test_set_y")
+KNOWN = (*TRAIN_KEYS, *TEST_KEYS, "list_classes", "X", "y", "X_test", "y_test")
+# HDF5's own filters: deflate, shuffle, fletcher32, szip, nbit, scaleoffset, and h5py's lzf.
+# Any other filter id would make HDF5 look for a plugin library to load.
+SAFE_FILTERS = {1: "deflate", 2: "shuffle", 3: "fletcher32", 4: "szip", 5: "nbit",
+                6: "scaleoffset", 32000: "lzf"}
 
 
 @dataclass
@@ -59,7 +71,7 @@ def read_hdf5(path: Path, *, find_test_file: bool = True) -> Hdf5Data:
         return data
     if "X" in arrays and "y" in arrays:
         return _generic(path, arrays)
-    found = ", ".join(arrays) or "none"
+    found = _keys(arrays)
     raise GdlabError(
         f"{path}: no data set found; it has keys {found}; expected train_set_x, train_set_y, "
         "list_classes (the catvnoncat layout) or X and y"
@@ -67,11 +79,62 @@ def read_hdf5(path: Path, *, find_test_file: bool = True) -> Hdf5Data:
 
 
 def _read_all(path: Path) -> dict[str, np.ndarray]:
+    """The datasets of :data:`KNOWN` that ``path`` holds, each checked before it is read;
+    the key ``"__keys__"`` lists every top-level name (for messages)."""
     try:
         with h5py.File(path, "r") as handle:
-            return {key: handle[key][()] for key in handle if isinstance(handle[key], h5py.Dataset)}
+            names = list(handle.keys())
+            chosen = {key: _dataset(path, handle, key) for key in KNOWN if key in handle.keys()}
+            chosen = {key: ds for key, ds in chosen.items() if ds is not None}
+            check_fits(path, f"datasets {', '.join(chosen)}",
+                       sum(ds.size * (ds.dtype.itemsize + 8) for ds in chosen.values()))
+            arrays = {key: _read(path, key, ds) for key, ds in chosen.items()}
     except OSError as err:
         raise GdlabError(f"{path}: cannot read as HDF5 ({str(err).split(';')[0]})") from None
+    arrays["__keys__"] = names
+    return arrays
+
+
+def _dataset(path: Path, handle: h5py.File, key: str) -> h5py.Dataset | None:
+    """The dataset ``key``, refused if reading it could reach outside the file or memory."""
+    link = handle.get(key, getlink=True)
+    if isinstance(link, h5py.ExternalLink):
+        raise GdlabError(
+            f"{path}: dataset {key!r} is a link to another file ({link.filename}); gdlab reads "
+            "only data stored in the file itself"
+        )
+    obj = handle.get(key)
+    if not isinstance(obj, h5py.Dataset):
+        return None
+    if obj.is_virtual:
+        raise GdlabError(f"{path}: dataset {key!r} is a virtual dataset (made of other files' "
+                         "data); gdlab reads only data stored in the file itself")
+    if obj.external:
+        raise GdlabError(f"{path}: dataset {key!r} keeps its data in external files "
+                         f"({obj.external[0][0]!r}...); gdlab reads only data stored in the file itself")
+    plist = obj.id.get_create_plist()
+    for i in range(plist.get_nfilters()):
+        code = plist.get_filter(i)[0]
+        if code not in SAFE_FILTERS:
+            raise GdlabError(f"{path}: dataset {key!r} uses HDF5 filter {code}, which is not one "
+                             f"of HDF5's own ({', '.join(SAFE_FILTERS.values())})")
+    if obj.dtype.kind not in "biufSUO":
+        raise GdlabError(f"{path}: dataset {key!r} has dtype {obj.dtype}; numbers are needed")
+    declared = obj.size * obj.dtype.itemsize
+    check_expansion(path, f"dataset {key!r}", declared=declared, stored=obj.id.get_storage_size())
+    return obj
+
+
+def _read(path: Path, key: str, obj: h5py.Dataset) -> np.ndarray:
+    try:
+        return obj[()]
+    except (OSError, ValueError, TypeError, RuntimeError) as err:
+        raise GdlabError(f"{path}: cannot read dataset {key!r} ({str(err).split(';')[0]})") from None
+
+
+def _keys(arrays: dict) -> str:
+    names = arrays.get("__keys__", [k for k in arrays if k != "__keys__"])
+    return (", ".join(names[:20]) + (", ..." if len(names) > 20 else "")) or "none"
 
 
 def _images(path: Path, key: str, array: np.ndarray) -> np.ndarray:
@@ -85,7 +148,7 @@ def _catvnoncat(
 ) -> Hdf5Data:
     x_key, y_key = f"{prefix}_x", f"{prefix}_y"
     if y_key not in arrays:
-        raise GdlabError(f"{path}: has {x_key} but no {y_key}; keys: {', '.join(arrays)}")
+        raise GdlabError(f"{path}: has {x_key} but no {y_key}; keys: {_keys(arrays)}")
     X = _images(path, x_key, arrays[x_key])
     classes = _classes(path, arrays)
     if classes is None:  # no list_classes: the labels 0..k-1 name themselves
@@ -128,7 +191,7 @@ def _test_split(
 ) -> tuple[np.ndarray, np.ndarray]:
     missing = [key for key in TEST_KEYS if key not in arrays]
     if missing:
-        raise GdlabError(f"{path}: has test_set_x but no {missing[0]}; keys: {', '.join(arrays)}")
+        raise GdlabError(f"{path}: has test_set_x but no {missing[0]}; keys: {_keys(arrays)}")
     X_test = _images(path, "test_set_x", arrays["test_set_x"])
     if X_test.shape[1] != n_features:
         raise GdlabError(

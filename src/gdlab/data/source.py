@@ -7,7 +7,8 @@ from pathlib import Path
 
 from gdlab.data.builtin import builtin_key, load_builtin, unknown_name_message
 from gdlab.data.dataset import Dataset
-from gdlab.data.files import load_file
+from gdlab.data.files import load_file, select_features
+from gdlab.data.preprocess import check_impute
 from gdlab.data.target import check_task, with_task
 from gdlab.errors import GdlabError
 
@@ -18,6 +19,10 @@ def load(
     target: object = None,
     seed: int | None = None,
     task: str | None = None,
+    features: object = None,
+    drop: object = None,
+    impute: str = "auto",
+    delimiter: str | None = None,
     **overrides: object,
 ) -> Dataset:
     """Load a built-in data set by name, or a data file by path.
@@ -34,8 +39,18 @@ def load(
         Built-ins only: the random seed. None keeps each set's own default: 0, or 42
         for ``classification`` (the notes' ``random_state=42``).
     task : {"regression", "binary", "multiclass", "classification"} or None
-        None detects it from the target: text labels, or at most 20 distinct whole
-        numbers, make a classification; anything else is a regression.
+        None detects it from the target: text or true/false labels, or at most 10
+        distinct whole numbers, make a classification; anything else is a regression.
+        The choice is said in ``meta["notes"]`` (files).
+    features, drop : list of str, or str ``"a,b"``, or None
+        Use exactly these feature columns, or all but these (not both). Unknown names
+        are an error listing the columns.
+    impute : {"auto", "mean", "median", "most-frequent", "none"}, default="auto"
+        Tables: how missing cells will be filled by :class:`~gdlab.data.Preprocessor`
+        (recorded in ``meta["impute"]``); ``"none"`` makes a missing cell or target an
+        error at load time, naming its line and column.
+    delimiter : str or None, default=None
+        CSV: force the delimiter; None detects it among ``,`` ``;`` tab ``|``.
     **overrides
         Built-ins only: generator settings such as ``n=200, noise=0.5, w=[1, 2]``.
 
@@ -56,13 +71,17 @@ def load(
     ((200, 2), [2.0, -3.4])
     """
     check_task(task)
+    impute = check_impute(impute)
     key = builtin_key(source)
     if key is not None and not _is_file(source):
         if target is not None:
             raise GdlabError(
                 f"target applies to data files; built-in dataset {key!r} has its target fixed"
             )
-        return with_task(load_builtin(key, seed=seed, **overrides), task)
+        if delimiter is not None:
+            raise GdlabError(f"delimiter applies to CSV files; {key!r} is a built-in dataset")
+        data = with_task(load_builtin(key, seed=seed, **overrides), task)
+        return select_features(data, features=features, drop=drop)
     if overrides:
         raise GdlabError(
             f"settings {', '.join(overrides)} apply to built-in datasets only, not to a file "
@@ -71,7 +90,8 @@ def load(
     path = Path(source)
     if not path.exists() and not _looks_like_path(str(source)):
         raise GdlabError(unknown_name_message(str(source)))
-    return load_file(path, target=target, task=task)
+    return load_file(path, target=target, task=task, features=features, drop=drop,
+                     impute=impute, delimiter=delimiter)
 
 
 def _is_file(source: object) -> bool:

@@ -36,6 +36,12 @@ class Standardizer:
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[0] == 0:
             raise GdlabError(f"Standardizer.fit needs a non-empty 2-D array, got shape {X.shape}")
+        if np.isnan(X).any():  # raw-coded data must go through the Preprocessor first
+            row, j = (int(i) for i in np.argwhere(np.isnan(X))[0])
+            raise GdlabError(
+                f"Standardizer.fit: training row {row}, column {j} is missing (NaN); fill missing "
+                "cells first (gdlab.data.Preprocessor)"
+            )
         self.mean_ = X.mean(axis=0)
         std = X.std(axis=0)  # population std (ddof=0)
         self.scale_ = np.where(std > 0, std, 1.0)

@@ -1,22 +1,29 @@
-"""Reading tables (CSV, Parquet) and checking their cells, with exact locations in messages.
+"""Reading tables (CSV, Parquet) into a DataFrame, with exact locations for messages.
 
-pandas does the parsing; this module turns what goes wrong into one-line messages
-that name the file, the line (CSV) or row index (Parquet), the column and the value.
-CSV line numbers count the header as line 1; they are found by re-reading the file
-with the :mod:`csv` module only when something needs reporting, so clean files load at
-pandas speed.
+CSV files are first inspected byte by byte in bounded memory (:mod:`gdlab.data.csvscan`:
+dialect, cell sizes, field counts), then parsed by pandas with that dialect and gdlab's
+missing-value tokens (:data:`~gdlab.data.columns.MISSING_TOKENS`). Parquet files have
+their schema checked (flat columns only) and their declared size compared with the
+available memory before any data is read.
+
+Rows are named the way the file counts them: CSV by line (the header is line 1), found by
+a second scan only when a message needs one, so clean files load at pandas speed;
+Parquet by row index.
 """
 
 from __future__ import annotations
 
-import csv
 import warnings
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import is_numeric_dtype
 
+from gdlab.data.columns import MISSING_TOKENS
+from gdlab.data.csvscan import Dialect, inspect_csv, record_lines, record_lines_csv
+from gdlab.data.limits import MAX_COLUMNS, MAX_FIELD_BYTES, check_fits, size_text
 from gdlab.errors import GdlabError
 
 
@@ -29,11 +36,14 @@ class Table:
         The cells, one row per data record, columns named as in the file (as str).
     path : Path
         The file, for messages.
+    notes : list of str
+        Remarks for people about how the file was read (its dialect).
     """
 
-    def __init__(self, frame: pd.DataFrame, path: Path) -> None:
+    def __init__(self, frame: pd.DataFrame, path: Path, notes: list[str] | None = None) -> None:
         self.frame = frame
         self.path = path
+        self.notes = list(notes or [])
 
     @property
     def columns(self) -> list[str]:
@@ -51,17 +61,43 @@ class Table:
 class CsvTable(Table):
     """A CSV table; rows are named by their line in the file (the header is line 1)."""
 
-    _lines: list[int] | None = None
+    def __init__(self, frame: pd.DataFrame, path: Path, dialect: Dialect) -> None:
+        super().__init__(frame, path, list(dialect.notes))
+        self.dialect = dialect
+        self._lines: np.ndarray | None = None
 
     def locate(self, row: int) -> str:
         if self._lines is None:
-            self._lines = scan_csv(self.path)  # raises first if a line is ragged
-        return f"line {self._lines[row]}"
+            self._lines = record_lines(self.path, self.dialect)
+        return f"line {int(self._lines[row])}" if row < len(self._lines) else f"row index {row}"
 
 
-def read_table(path: Path) -> Table:
-    """Read a ``.csv`` or ``.parquet`` file; fail with a one-line message if it is unusable."""
-    table = _read_parquet(path) if path.suffix.lower() == ".parquet" else _read_csv(path)
+def read_table(
+    path: Path,
+    *,
+    delimiter: str | None = None,
+    choose: Callable[[list[str]], list[str]] | None = None,
+    text_columns: tuple[str, ...] = (),
+) -> Table:
+    """Read a ``.csv`` or ``.parquet`` file; fail with a one-line message if it is unusable.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    delimiter : str or None, default=None
+        CSV only: force the delimiter (None detects it).
+    choose : callable or None, default=None
+        Given the header's names (an unnamed CSV column is ``"Unnamed: j"``, as pandas
+        names it), returns the names of the columns to read (None: all); it raises for
+        names that are not there.
+    text_columns : tuple of str, default=()
+        Columns kept as text even when they look like numbers (categories at predict time).
+    """
+    if path.suffix.lower() == ".parquet":
+        table = _read_parquet(path, choose)
+    else:
+        table = _read_csv(path, delimiter, choose, text_columns)
     if not table.columns:
         raise GdlabError(f"{path}: no columns")
     if len(table.frame) == 0:
@@ -69,118 +105,136 @@ def read_table(path: Path) -> Table:
     return table
 
 
-def _read_csv(path: Path) -> CsvTable:
+def pandas_names(header: tuple[str, ...]) -> list[str]:
+    """The names pandas gives CSV columns: an empty name becomes ``Unnamed: j``."""
+    return [name if name else f"Unnamed: {j}" for j, name in enumerate(header)]
+
+
+def _read_csv(
+    path: Path,
+    delimiter: str | None,
+    choose: Callable[[list[str]], list[str]] | None,
+    text_columns: tuple[str, ...],
+) -> CsvTable:
+    dialect = inspect_csv(path, delimiter=delimiter)
+    names = pandas_names(dialect.header)
+    usecols = None
+    if choose is not None:
+        wanted = set(choose(names))
+        usecols = [j for j, name in enumerate(names) if name in wanted]
+    kwargs = dict(
+        sep=dialect.delimiter, decimal=dialect.decimal, index_col=False, low_memory=False,
+        keep_default_na=False, na_values=list(MISSING_TOKENS),
+        usecols=usecols, dtype=dict.fromkeys(text_columns, str) or None,
+    )
+    try:
+        frame = _pandas_csv(path, dialect.encoding, kwargs)
+    except UnicodeDecodeError:  # only where a stray quote kept the scan from checking it
+        dialect = _latin1(dialect, path)
+        frame = _pandas_csv(path, "latin-1", kwargs)
+    frame.columns = [str(c) for c in frame.columns]
+    if dialect.n_records != len(frame):  # a stray quote misled the byte scan
+        record_lines_csv(path, delimiter=dialect.delimiter, encoding=dialect.encoding,
+                         width=len(dialect.header), names=dialect.header)
+        dialect = replace(dialect, rfc_quotes=False)
+    return CsvTable(frame, path, dialect)
+
+
+def _pandas_csv(path: Path, encoding: str, kwargs: dict) -> pd.DataFrame:
     try:
         with warnings.catch_warnings():
             # a row longer than the header: pandas warns and truncates; we refuse it
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(path, index_col=False, encoding="utf-8", low_memory=False)
+            return pd.read_csv(path, encoding=encoding, **kwargs)
     except pd.errors.EmptyDataError:
         raise GdlabError(f"{path}: file is empty") from None
-    except UnicodeDecodeError:
-        raise GdlabError(f"{path}: not UTF-8 text; is it a CSV file?") from None
     except (pd.errors.ParserError, pd.errors.ParserWarning) as err:
-        scan_csv(path)  # names the ragged line if there is one
         reason = str(err).strip().splitlines()[-1]
         raise GdlabError(f"{path}: cannot parse as CSV: {reason}") from None
-    frame.columns = [str(c) for c in frame.columns]
-    return CsvTable(frame, path)
 
 
-def _read_parquet(path: Path) -> Table:
+def _latin1(dialect: Dialect, path: Path) -> Dialect:
+    note = f"{path.name} is not UTF-8: read as Latin-1"
+    return replace(dialect, encoding="latin-1", notes=(*dialect.notes, note))
+
+
+# --- Parquet ---------------------------------------------------------------------------------
+def _read_parquet(path: Path, choose: Callable[[list[str]], list[str]] | None) -> Table:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
-        frame = pd.read_parquet(path)
+        handle = pq.ParquetFile(path)
+        schema = handle.schema_arrow
     except Exception as err:  # pyarrow raises many types for a bad file
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise GdlabError(f"{path}: cannot read as Parquet: {reason}") from None
+    index = set(_index_columns(schema))
+    names = [f.name for f in schema if f.name not in index]
+    if len(names) > MAX_COLUMNS:
+        raise GdlabError(f"{path}: {len(names)} columns; gdlab reads at most {MAX_COLUMNS}")
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise GdlabError(f"{path}: duplicate column names: {', '.join(map(repr, twice))}")
+    wanted = names if choose is None else [n for n in names if n in set(choose(names))]
+    for field in schema:
+        if field.name in wanted and _unreadable(pa, field.type):
+            raise GdlabError(
+                f"{path}: column {field.name!r} holds {_kind(pa, field.type)} values "
+                f"({field.type}); gdlab reads flat columns of numbers, text or true/false "
+                "(leave it out with drop)"
+            )
+    meta = handle.metadata
+    declared = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    check_fits(path, "the table", declared + 8 * meta.num_rows * max(1, len(wanted)))
+    try:
+        frame = handle.read(columns=wanted, use_pandas_metadata=True).to_pandas()
+    except Exception as err:
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise GdlabError(f"{path}: cannot read as Parquet: {reason}") from None
     frame = frame.reset_index(drop=True)
     frame.columns = [str(c) for c in frame.columns]
+    _check_cell_sizes(path, frame)
     return Table(frame, path)
 
 
-def scan_csv(path: Path) -> list[int]:
-    """Line numbers of the data records of a CSV file, like pandas reads them.
-
-    Blank lines are skipped (as pandas does); a record may span lines when a quoted
-    field holds a newline (its first line is returned).
-
-    Raises
-    ------
-    GdlabError
-        At the first record whose field count differs from the header's.
-    """
-    lines: list[int] = []
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, [])
-        previous = reader.line_num
-        for record in reader:
-            start, previous = previous + 1, reader.line_num
-            if not record or (len(record) == 1 and not record[0].strip()):
-                continue
-            if len(record) != len(header):
-                raise GdlabError(
-                    f"{path}: line {start} has {len(record)} fields, the header has "
-                    f"{len(header)} ({', '.join(header)})"
-                )
-            lines.append(start)
-    return lines
+def _index_columns(schema) -> list[str]:
+    meta = schema.pandas_metadata or {}
+    return [c for c in meta.get("index_columns", []) if isinstance(c, str)]
 
 
-def feature_matrix(table: Table, columns: list[str]) -> np.ndarray:
-    """The cells of ``columns`` as a float64 matrix of shape (n_rows, len(columns)).
-
-    Raises
-    ------
-    GdlabError
-        Naming the first cell (by row, then column) that is not a number, is missing,
-        or is infinite.
-    """
-    frame = table.frame[columns]
-    if all(is_numeric_dtype(frame[c]) for c in columns):
-        X = frame.to_numpy(dtype=np.float64, na_value=np.nan)
-    else:  # text columns: cells that are not numbers become NaN, found below
-        X = np.column_stack([_to_numbers(frame[c]) for c in columns])
-    bad = np.argwhere(~np.isfinite(X))
-    if bad.size:
-        row, j = (int(i) for i in bad[0])
-        raise table.fail(row, columns[j], _cell_problem(frame[columns[j]].iloc[row]))
-    return X
+def _unreadable(pa, kind) -> bool:
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return pa.types.is_nested(kind) or pa.types.is_binary(kind) or pa.types.is_large_binary(kind) \
+        or pa.types.is_fixed_size_binary(kind)
 
 
-def _to_numbers(series: pd.Series) -> np.ndarray:
-    numbers = series if is_numeric_dtype(series) else pd.to_numeric(series, errors="coerce")
-    return numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+def _kind(pa, kind) -> str:
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
+        return "nested list"
+    if pa.types.is_struct(kind):
+        return "nested struct"
+    if pa.types.is_map(kind):
+        return "nested map"
+    if pa.types.is_nested(kind):
+        return "nested"
+    return "binary"
 
 
-def _cell_problem(value: object) -> str:
-    """Say what is wrong with a cell that did not give a finite number."""
-    if pd.isna(value):
-        return "missing value"
-    if isinstance(value, str):
-        number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
-        if pd.isna(number):
-            return f"{value!r} is not a number"
-        value = number
-    return f"{value} is not a finite number"
-
-
-def target_values(table: Table, column: str) -> np.ndarray:
-    """The raw target cells: numbers (int, float or bool array) or labels (object array of str).
-
-    Raises
-    ------
-    GdlabError
-        At the first missing or infinite value.
-    """
-    series = table.frame[column]
-    missing = np.flatnonzero(series.isna().to_numpy())
-    if missing.size:
-        raise table.fail(int(missing[0]), column, "missing value")
-    if is_numeric_dtype(series):
-        if series.dtype.kind == "b" or str(series.dtype) == "boolean":
-            return series.to_numpy(dtype=bool)
-        if series.dtype.kind in "iu" or str(series.dtype).startswith(("Int", "UInt")):
-            return series.to_numpy(dtype=np.int64)
-        return feature_matrix(table, [column])[:, 0]
-    return series.astype(str).to_numpy(dtype=object)
+def _check_cell_sizes(path: Path, frame: pd.DataFrame) -> None:
+    """Text cells above the CSV limit are refused in Parquet too (one rule for both)."""
+    for name in frame.columns:
+        series = frame[name]
+        if series.dtype.kind in "biufcmM":
+            continue
+        lengths = series.astype("string").str.len()
+        longest = lengths.max(skipna=True) if len(lengths) else None
+        if pd.notna(longest) and longest > MAX_FIELD_BYTES:
+            row = int(np.flatnonzero(lengths.fillna(0).to_numpy() > MAX_FIELD_BYTES)[0])
+            raise GdlabError(
+                f"{path}: row index {row}, column {name!r}: a cell longer than "
+                f"{size_text(MAX_FIELD_BYTES)} (the most gdlab reads in one cell)"
+            )

@@ -1,9 +1,11 @@
 """What a target column means: task detection and label encoding.
 
-A target is **classification** when it is not numeric, or when it is numeric with only
-integer values and at most :data:`MAX_INTEGER_CLASSES` distinct ones; otherwise it is
-**regression**. Class labels are encoded as indices ``0..k-1`` into ``classes``, the
-original labels in sorted order.
+A target is **classification** when it is text or true/false, or when it is numeric with
+only integer values and at most :data:`MAX_INTEGER_CLASSES` distinct ones; otherwise it
+is **regression**. ``task=`` overrides the rule (``"classification"`` picks binary or
+multiclass from the number of classes). Class labels are encoded as indices ``0..k-1``
+into ``classes``, the original labels in sorted order. :func:`task_note` words the choice
+for people, with the setting that changes it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pandas as pd
 from gdlab.data.dataset import Dataset
 from gdlab.errors import GdlabError
 
-MAX_INTEGER_CLASSES = 20
+MAX_INTEGER_CLASSES = 10  # an integer target with more distinct values is a count: regression
 TASK_CHOICES = ("regression", "binary", "multiclass", "classification")
 
 
@@ -29,6 +31,8 @@ def infer_task(values: np.ndarray) -> str:
     """Guess the task of a 1-D target: ``"regression"``, ``"binary"`` or ``"multiclass"``."""
     values = np.asarray(values)
     if is_numeric(values) and values.dtype.kind != "b":
+        if values.dtype.kind == "f" and not np.all(values == np.round(values)):
+            return "regression"  # fractional: no need to sort a million floats
         distinct = np.unique(values)
         if distinct.size > MAX_INTEGER_CLASSES or not np.all(distinct == np.round(distinct)):
             return "regression"
@@ -36,6 +40,37 @@ def infer_task(values: np.ndarray) -> str:
     else:
         n_classes = len(_unique_labels(values))
     return "binary" if n_classes <= 2 else "multiclass"
+
+
+def task_note(values: np.ndarray, *, asked: str | None, task: str, classes: list | None,
+              target_name: str) -> str:
+    """One line saying how the target is treated and which setting changes it.
+
+    Examples
+    --------
+    >>> task_note(np.array([4, 6, 8, 6]), asked=None, task="multiclass", classes=[4, 6, 8],
+    ...           target_name="cyl")
+    "target 'cyl' has 3 integer values: treated as 3 classes (--task regression to fit it as a number)"
+    """
+    values = np.asarray(values)
+    name = repr(target_name)
+    if asked is not None:
+        if task == "regression":
+            return f"target {name} fitted as a number (task {asked} as asked)"
+        return f"target {name} treated as {len(classes)} classes (task {asked} as asked)"
+    if not is_numeric(values):
+        return f"target {name} is text: treated as {len(classes)} classes ({_preview(classes, 5)})"
+    if values.dtype.kind == "b":
+        return f"target {name} is true/false: treated as 2 classes"
+    if values.dtype.kind in "iu" or np.all(values == np.round(values)):
+        distinct = np.unique(values)
+        if task != "regression":
+            return (f"target {name} has {distinct.size} integer values: treated as "
+                    f"{distinct.size} classes (--task regression to fit it as a number)")
+        return (f"target {name} has {distinct.size} integer values (more than "
+                f"{MAX_INTEGER_CLASSES}): fitted as a number (--task multiclass to treat them "
+                "as classes)")
+    return f"target {name} has fractional values: fitted as a number (regression)"
 
 
 def check_task(task: str | None) -> str | None:
