@@ -58,12 +58,16 @@ def test_bench_refuses_out_in_missing_folder(gdlab_cli, tmp_path):
 
 def test_targets_are_floors_and_memory_is_a_ceiling():
     report = Report(machine={}, sizes={})
-    assert report.add(Row("full:linear", "a", 1.0, 0.71, "read")).met is True
-    assert report.add(Row("full:softmax", "b", 1.0, 0.49, "read")).met is False
+    assert report.add(Row("full:linear", "a", 1.0, 0.81, "read")).met is True  # issue 15: ≥ 0.8
+    assert report.add(Row("full:linear", "a", 1.0, 0.79, "read")).met is False
+    assert report.add(Row("full:softmax", "b", 1.0, 0.39, "read")).met is False  # ≥ 0.4
     assert report.add(Row("mb:4096:dataloader", "c", 1.0, 50.0, "dl")).met is True
     assert report.add(Row("mem:full", "d", None, 1.31, "X")).met is False
     assert report.add(Row("mem:full", "e", None, 1.02, "X")).target == "≤ 1.3"
     assert report.add(Row("mb:32:notes", "f", 1.0, 3.0, "notes")).met is None  # no target
+    assert report.add(Row("small:gd", "g", 1.0, 1.4, "torch")).met is True  # issue 11: at most 1.5×
+    assert report.add(Row("cli:diabetes", "h", 1.0, 1.35, "lib")).met is False  # at most 1.3×
+    assert report.add(Row("ddp:2", "i", 1.0, 0.9, "one")).met is True  # at least 0.85×
     table = report.table()
     assert table.count("\n") == 1 + len(report.rows)
     assert "NO" in table

@@ -97,6 +97,7 @@ def model_description(run: Run) -> dict:
         "target_name": run.target_name,
         "classes": run.classes,
         "standardization": run.standardizer.to_dict() if run.standardizer is not None else None,
+        "preprocessor": run.preprocessor.to_dict() if run.preprocessor is not None else None,
         "status": run.metrics.get("stopped_reason"),
     }
 
@@ -229,7 +230,7 @@ def describe_checked(desc: object, weights: Path, where: Path) -> dict:
 
 def load_run(folder: str | os.PathLike) -> Run:
     """Read a run folder back: the model (safetensors, no pickle), history, metrics."""
-    from .data import Standardizer
+    from .data import Preprocessor, Standardizer
 
     folder = Path(folder)
     if not folder.is_dir():
@@ -251,6 +252,18 @@ def load_run(folder: str | os.PathLike) -> Run:
         raise GdlabError(f"{weights}: cannot load the model ({str(e).splitlines()[0]})") from None
     model = model.to(dtype=getattr(torch, desc.get("dtype", "float32"))).eval()
     std = desc.get("standardization")
+    prep = desc.get("preprocessor")
+    prep = Preprocessor.from_dict(prep) if prep is not None else None
+    if prep is not None and prep.n_out != desc["in_features"]:
+        raise GdlabError(f"{desc_path}: its preprocessor gives {prep.n_out} features, the model "
+                         f"takes {desc['in_features']}")
+    standardizer = Standardizer.from_dict(std) if std else None
+    if standardizer is not None and standardizer.mean_.size != desc["in_features"]:
+        raise GdlabError(f"{desc_path}: its standardization has {standardizer.mean_.size} "
+                         f"features, the model takes {desc['in_features']}")
+    if len(desc["feature_names"]) != desc["in_features"]:
+        raise GdlabError(f"{desc_path}: {len(desc['feature_names'])} feature names for "
+                         f"{desc['in_features']} inputs")
     history = read_history_csv(folder / "history.csv") if (folder / "history.csv").exists() else []
     metrics = read_json(folder / "metrics.json") if (folder / "metrics.json").exists() else {}
     config = read_json(folder / "config.json") if (folder / "config.json").exists() else {}
@@ -258,9 +271,8 @@ def load_run(folder: str | os.PathLike) -> Run:
         model=model, history=history, metrics=metrics if isinstance(metrics, dict) else {},
         config=config if isinstance(config, dict) else {}, task=desc["task"],
         feature_names=desc["feature_names"], target_name=str(desc.get("target_name", "y")),
-        classes=desc.get("classes"),
-        standardizer=Standardizer.from_dict(std) if std else None,
-        status=desc.get("status"),
+        classes=desc.get("classes"), standardizer=standardizer, status=desc.get("status"),
+        preprocessor=prep,
     )
 
 

@@ -22,6 +22,7 @@ import os
 import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 import torch
 import torch.distributed as dist
@@ -96,16 +97,34 @@ class Comm:
 
 
 def launch(nproc: int, argv: list[str]) -> int:
-    """Run ``gdlab <argv>`` under torchrun with ``nproc`` processes on this machine."""
+    """Run ``gdlab <argv>`` under torchrun with ``nproc`` processes on this machine.
+
+    Each process that fails with a gdlab error leaves its one line and exit code in a
+    folder the launcher reads afterwards (``GDLAB_ERROR_DIR``), so a bad file shows as the
+    child's own message and exit code, not as torchrun's traceback; anything else shows
+    what torchrun printed.
+    """
+    import tempfile
+
     if nproc < 1:
         raise GdlabError(f"--nproc must be ≥ 1, got {nproc}")
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone",
            f"--nproc-per-node={nproc}", "-m", "gdlab", *argv]
-    proc = subprocess.run(cmd, check=False)
+    with tempfile.TemporaryDirectory(prefix="gdlab-ranks-") as folder:
+        env = {**os.environ, "GDLAB_ERROR_DIR": folder}
+        proc = subprocess.run(cmd, check=False, env=env, stderr=subprocess.PIPE, text=True)
+        reports = sorted(Path(folder).glob("rank-*"), key=lambda p: int(p.name.split("-")[1]))
+        if proc.returncode != 0 and reports:
+            code, message = reports[0].read_text().split("\n", 1)
+            print(f"gdlab: error: {message.strip()}", file=sys.stderr)
+            return int(code)
     if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
         print(f"gdlab: error: a process of the {nproc}-process run failed (exit code "
               f"{proc.returncode}); torchrun stopped the others — see the messages above",
               file=sys.stderr)
+    elif proc.stderr:
+        sys.stderr.write(proc.stderr)
     return proc.returncode
 
 

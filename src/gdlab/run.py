@@ -18,7 +18,9 @@ class Run:
     Attributes
     ----------
     model : nn.Module
-        The trained model; it takes *standardized* inputs when ``standardizer`` is set.
+        The trained model as a plain module: it takes the *encoded and standardized*
+        inputs (one-hot columns, filled cells, ``standardizer`` applied), not the raw
+        table; :meth:`predict` and :meth:`predict_proba` take raw rows and do that first.
     history : list of dict
         One dict per epoch: epoch, train_loss, val_loss, lr, grad_norm, seconds, and for
         classifiers accuracy and val_accuracy.
@@ -46,6 +48,15 @@ class Run:
     initial_loss: float | None = None
     notes: list[str] = field(default_factory=list)
     status: str | None = None  # how a loaded run ended (model.json), when known
+    preprocessor: object | None = None  # gdlab.data.Preprocessor: filling and one-hot encoding
+
+    @property
+    def input_names(self) -> list[str]:
+        """The raw columns :meth:`predict` takes, in order (before one-hot encoding)."""
+        prep = self.preprocessor
+        if prep is not None and getattr(prep, "columns", None) is not None:
+            return [c.name for c in prep.columns]
+        return list(self.feature_names)
 
     @property
     def stopped_reason(self) -> str | None:
@@ -58,11 +69,40 @@ class Run:
         return pd.DataFrame(self.history)
 
     def _tensor(self, X) -> torch.Tensor:
-        X = np.asarray(X, dtype=np.float64)
+        X = self._coded(X)
+        if self.preprocessor is not None:
+            X = self.preprocessor.transform(X)
         if self.standardizer is not None:
             X = self.standardizer.transform(X)
         p = next(self.model.parameters())
         return torch.as_tensor(X, dtype=p.dtype, device=p.device)
+
+    def _coded(self, X) -> np.ndarray:
+        """Raw rows as the preprocessor takes them: a DataFrame's columns by name (categories
+        as their codes, unseen ones −1, missing cells NaN), or an array as it is."""
+        prep = self.preprocessor
+        if hasattr(X, "columns") and hasattr(X, "iloc"):  # a pandas DataFrame
+            missing = [c for c in self.input_names if c not in X.columns]
+            if missing:
+                from .errors import GdlabError
+
+                raise GdlabError(f"the rows lack the column(s) {', '.join(map(repr, missing))} "
+                                 f"the model was trained on ({', '.join(self.input_names)})")
+            columns = prep.columns if prep is not None and getattr(prep, "columns", None) else None
+            if columns is None:
+                return X[self.input_names].to_numpy(dtype=np.float64)
+            import pandas as pd
+
+            out = np.empty((len(X), len(columns)))
+            for j, col in enumerate(columns):
+                cells = X[col.name]
+                if col.kind == "categorical":
+                    index = {c: i for i, c in enumerate(col.categories)}
+                    out[:, j] = [np.nan if pd.isna(v) else index.get(str(v), -1) for v in cells]
+                else:
+                    out[:, j] = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=np.float64)
+            return out
+        return np.asarray(X, dtype=np.float64)
 
     @torch.no_grad()
     def decision(self, X) -> np.ndarray:

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from .config import TrainConfig
-from .data import Dataset, Standardizer, load, split_dataset
+from .data import Dataset, Preprocessor, Standardizer, check_finite_for, load, split_dataset
 from .data.split import Splits
 from .data.stream import (
     AUTO_STREAM_FRACTION,
@@ -45,6 +45,16 @@ from .models import build_model
 
 MODEL_FOR_TASK = {"regression": "linear", "binary": "logistic", "multiclass": "softmax"}
 MEMORY_SHARE = 0.8  # a model may use at most this share of the available memory
+# lr "auto": the loss's largest second derivative in the model's output, per row —
+# (z − y)² → 2, ½(z − y)² → 1, bce σ'(z) ≤ ¼, cross-entropy λmax(diag(p) − ppᵀ) ≤ ½
+CURVATURE = {"mse": 2.0, "half-mse": 1.0, "bce": 0.25, "cross-entropy": 0.5}
+AUTO_SAMPLE_ROWS = 50_000  # rows the curvature is estimated on
+ADAM_LR = 0.001  # lr "auto" with adam: Kingma & Ba's default
+MLP_LR = 0.1  # lr "auto" cap with hidden layers, where the bound holds for the last layer only
+# lr "auto" with mini-batches: this share of the stability bound. At the bound the batches'
+# noise keeps a constant-step run hovering well above the minimum (a tenth of it keeps the
+# excess loss small on the tables gdlab is tested on; benchmarks/tables.md has the runs)
+MINIBATCH_LR_SHARE = 0.1
 
 
 @dataclass
@@ -63,6 +73,8 @@ class Setup:
     device: torch.device
     dtype: torch.dtype
     standardizer: Standardizer | None = None
+    preprocessor: Preprocessor | None = None  # filling and one-hot encoding, before standardizing
+    feature_names: list[str] = field(default_factory=list)  # the model's inputs, in order
     splits: Splits | None = None
     rank: int = 0
     size: int = 1
@@ -190,7 +202,10 @@ def open_data(source, cfg: TrainConfig, *, log: Callable[[str], None] = print):
         data = open_stream(source, target=cfg.target, val_fraction=cfg.val_fraction,
                            test_fraction=cfg.test_fraction, seed=cfg.seed, log=log)
     else:
-        data = load(source, target=cfg.target, task=cfg.task)
+        data = load(source, target=cfg.target, task=cfg.task, features=cfg.features,
+                    drop=cfg.drop, impute=cfg.impute, delimiter=cfg.delimiter)
+        for note in data.meta.get("notes", ()):
+            log(note)
     return data, cfg
 
 
@@ -245,8 +260,11 @@ def build(
     check_compatible(kind, loss, task, name=data.name, n_classes=data.n_classes)
     n_outputs(task, data.n_classes)
 
-    # --- the feed: rows, split, standardized, weighted, on the device ------------------------
+    # --- the feed: rows, split, filled and encoded, standardized, weighted, on the device ---
     comm = comm or Comm(size)
+    preprocessor = None
+    feature_names = list(data.feature_names)
+    n_features = data.n_features
     if isinstance(data, StreamData):
         standardizer = None
         feed = StreamFeed(data, batch_size=cfg.resolved_batch_size(data.n_train), seed=cfg.seed,
@@ -255,11 +273,17 @@ def build(
         standardizer = feed.standardizer
         n_rows = data.n_train
     else:
+        if not torch.is_tensor(data.X):
+            check_finite_for(data, dtype)  # 1e308 in a float32 run is bad data, not divergence
         if splits is None:
             splits = split_dataset(data, test_fraction=cfg.test_fraction,
                                    val_fraction=cfg.val_fraction, seed=cfg.seed)
             if splits.note:
                 notes.append(splits.note)
+        splits, preprocessor = _preprocess(data, splits, cfg, notes)
+        if preprocessor is not None and preprocessor.feature_names is not None:
+            feature_names = preprocessor.feature_names
+        n_features = splits.X_train.shape[1]
         standardizer = _standardizer(cfg, splits.X_train)
         part_weights = _weights(cfg, splits, weights, task, data.n_classes)
         tensors = {}
@@ -280,15 +304,21 @@ def build(
                           shuffle=cfg.shuffle, task=task, comm=comm, rank=rank, size=size,
                           standardizer=standardizer)
 
+    # --- the learning rate, when it is to be chosen from the data ------------------------------
+    if cfg.lr == "auto":
+        lr, how = auto_lr(cfg, feed, loss=loss, kind=kind if model is None else model.kind)
+        cfg = cfg.replace(lr=lr)
+        notes.append(f"lr auto: {lr:.4g} ({how}; --lr to set it)")
+
     # --- the model and its engine ----------------------------------------------------------------
     if model is None:
         model = initial_model(data, cfg, kind=kind, task=task, rows=cfg.resolved_batch_size(n_rows),
-                              seed=seed_model)
-    elif model.in_features != data.n_features:
+                              seed=seed_model, n_features=n_features)
+    elif model.in_features != n_features:
         raise GdlabError(
             f"the model takes {model.in_features} features, but {data.name} has "
-            f"{data.n_features} ({', '.join(map(str, list(data.feature_names)[:8]))}"
-            f"{', …' if data.n_features > 8 else ''})"
+            f"{n_features} ({', '.join(map(str, feature_names[:8]))}"
+            f"{', …' if n_features > 8 else ''})"
         )
     model = model.to(device=device, dtype=dtype)
     engine_name = engine_for(cfg.engine, model)
@@ -296,24 +326,46 @@ def build(
         engine_name, model, loss=loss, rule=cfg.rule(), l2=cfg.l2, l1=cfg.l1,
         momentum=cfg.momentum, betas=cfg.betas, eps=cfg.eps,
     )
-    engine.check_data(n_rows, data.n_features)
+    engine.check_data(n_rows, n_features)
     return Setup(cfg=cfg, data=data, task=task, kind=kind, loss=loss, model=model, engine=engine,
                  engine_name=engine_name, feed=feed, device=device, dtype=dtype,
-                 standardizer=standardizer, splits=splits, rank=rank, size=size, notes=notes)
+                 standardizer=standardizer, preprocessor=preprocessor, feature_names=feature_names,
+                 splits=splits, rank=rank, size=size, notes=notes)
 
 
 def initial_model(data, cfg: TrainConfig, *, kind: str | None = None, task: str | None = None,
-                  rows: int = 1, seed: bool = True) -> torch.nn.Module:
+                  rows: int = 1, seed: bool = True, n_features: int | None = None) -> torch.nn.Module:
     """The model a run on ``data`` starts from: its kind and outputs from the task, its
-    size checked against the memory, its weights from ``cfg.seed`` (float32, CPU)."""
+    size checked against the memory, its weights from ``cfg.seed`` (float32, CPU).
+    ``n_features``: the model's inputs when encoding changed them (one-hot columns)."""
     kind = kind or model_kind(cfg.model, data.task)
     task = task or task_for(kind, data)
     n_out = n_outputs(task, data.n_classes)
-    check_model_size(kind, data.n_features, n_out, cfg.hidden, rows=rows, dtype=torch_dtype(cfg.dtype))
+    d = data.n_features if n_features is None else n_features
+    check_model_size(kind, d, n_out, cfg.hidden, rows=rows, dtype=torch_dtype(cfg.dtype))
     if seed:
         torch.manual_seed(cfg.seed)
-    return build_model(kind, data.n_features, n_out, hidden=cfg.hidden,
+    return build_model(kind, d, n_out, hidden=cfg.hidden,
                        activation=cfg.activation, init_std=cfg.init_std, bias=cfg.bias)
+
+
+def _preprocess(data, splits: Splits, cfg: TrainConfig, notes: list[str]):
+    """(splits with every feature filled and encoded, the preprocessor or None): fitted on
+    the training rows only, applied to each split; the cells it filled said in one note."""
+    columns = getattr(data, "columns", None)
+    if columns is None:
+        return splits, None
+    prep = Preprocessor.fit(splits.X_train, columns, impute=cfg.impute)
+    parts = {name: getattr(splits, f"X_{name}") for name in ("train", "val", "test")}
+    counts = None
+    for X in parts.values():
+        if X is not None and len(X):
+            c = prep.counts(X)
+            counts = c if counts is None else counts + c
+    if counts is not None:
+        notes.extend(prep.notes(counts, where=""))
+    done = {f"X_{name}": (None if X is None else prep.transform(X)) for name, X in parts.items()}
+    return dataclasses.replace(splits, **done), prep
 
 
 def _tensor(a, *, dtype, device) -> torch.Tensor:
@@ -321,6 +373,78 @@ def _tensor(a, *, dtype, device) -> torch.Tensor:
     if isinstance(a, np.ndarray) and not a.flags.writeable:
         a = np.array(a)
     return torch.as_tensor(a, dtype=dtype, device=device)
+
+
+def auto_lr(cfg: TrainConfig, feed, *, loss: str, kind: str) -> tuple[float, str]:
+    r"""(η, how it was chosen) for ``lr="auto"``, from the curvature of the training rows.
+
+    For a one-layer model the loss's Hessian is bounded by c·(1/N) Σᵢ x̃ᵢx̃ᵢᵀ (x̃ = x with a
+    1 for the bias; c from :data:`CURVATURE`), so with λ its largest eigenvalue a
+    full-batch step of η = 1/(c·λ) never overshoots. A batch of B rows is noisier: its
+    curvature is about λ + (R² − λ)/B, R² the mean of ‖x̃ᵢ‖², so η = 1/(c·(λ + (R² − λ)/B)),
+    which is 1/(c·R²) for one row at a time. Momentum μ multiplies the step by 1/(1 − μ),
+    so η is scaled by (1 − μ). λ comes from up to :data:`AUTO_SAMPLE_ROWS` training rows
+    (as the model sees them: encoded and standardized). With hidden layers η is at most
+    :data:`MLP_LR`; with adam it is :data:`ADAM_LR`.
+    """
+    if cfg.optimizer == "adam":
+        return ADAM_LR, "Adam's usual step"
+    X, w = _sample_rows(feed)
+    if cfg.bias:
+        X = np.hstack([X, np.ones((len(X), 1))])
+    w = np.ones(len(X)) if w is None else w
+    total = float(w.sum()) or 1.0
+    cov = (X * (w / total)[:, None]).T @ X  # (d+1, d+1): Σ wᵢ x̃ᵢx̃ᵢᵀ / Σ wᵢ
+    lam = float(np.linalg.eigvalsh(cov)[-1]) if len(cov) <= 2000 else _power_iteration(cov)
+    r2 = float(np.trace(cov))
+    b = feed.batch_size
+    n = feed.counts()[0]
+    full = b >= n
+    curvature = lam if full else lam + max(0.0, r2 - lam) / b
+    c = CURVATURE.get(loss, 2.0)
+    lr = 1.0 / max(c * curvature, 1e-12)
+    how = f"1/(c·λ) with the data's largest curvature λ = {curvature:.4g}, c = {c:g}"
+    if not full:
+        lr *= MINIBATCH_LR_SHARE
+        how = f"{MINIBATCH_LR_SHARE:g}/(c·λ) for batches of {b}, with the batch curvature λ = {curvature:.4g}, c = {c:g}"
+    if cfg.rule() in ("momentum", "nesterov"):
+        lr *= 1.0 - cfg.momentum
+        how += ", times 1 − momentum"
+    if kind == "mlp" and lr > MLP_LR:
+        lr, how = MLP_LR, f"{how}, capped at {MLP_LR:g} with hidden layers"
+    return min(lr, 1e3), how
+
+
+def _sample_rows(feed) -> tuple[np.ndarray, np.ndarray | None]:
+    """Up to AUTO_SAMPLE_ROWS training rows as the model sees them (float64), and weights."""
+    xs, ws, got = [], [], 0
+    for piece in feed.pieces("train"):
+        piece = piece.standardized()
+        X = piece.X.detach().to("cpu", torch.float64).numpy()
+        w = None if piece.w is None else piece.w.detach().to("cpu", torch.float64).numpy()
+        if w is not None:
+            keep = w > 0
+            X, w = X[keep], w[keep]
+        take = min(len(X), AUTO_SAMPLE_ROWS - got)
+        if take < len(X):  # a spread of rows, not the first ones
+            idx = np.linspace(0, len(X) - 1, take).astype(np.int64)
+            X, w = X[idx], None if w is None else w[idx]
+        xs.append(X)
+        ws.append(np.ones(len(X)) if w is None else w)
+        got += len(X)
+        if got >= AUTO_SAMPLE_ROWS:
+            break
+    if not xs or got == 0:
+        raise GdlabError("lr auto: no training rows to estimate the curvature from")
+    return np.concatenate(xs), np.concatenate(ws)
+
+
+def _power_iteration(M: np.ndarray, steps: int = 50) -> float:
+    v = np.random.default_rng(0).normal(size=M.shape[0])
+    for _ in range(steps):
+        v = M @ v
+        v /= np.linalg.norm(v)
+    return float(v @ M @ v)
 
 
 def _standardizer(cfg: TrainConfig, X_train: np.ndarray) -> Standardizer | None:

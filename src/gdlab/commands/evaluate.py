@@ -25,7 +25,10 @@ def command(run_dir, data):
 
     run = load_run(run_dir)
     check_usable(run, run_dir, warn=lambda m: click.echo(m, err=True))
-    X, y_raw, ids = load_features(data, run.feature_names, target_name=run.target_name)
+    X, y_raw, ids, notes = load_features(data, run.input_names, target_name=run.target_name,
+                                         preprocessor=run.preprocessor, return_notes=True)
+    for note in notes:
+        click.echo(note, err=True)
     if y_raw is None:
         raise GdlabError(f"{data}: no target column {run.target_name!r} to evaluate against")
     if run.task == "regression":

@@ -23,7 +23,10 @@ def command(run_dir, data, out):
 
     run = load_run(run_dir)
     check_usable(run, run_dir, warn=lambda m: click.echo(m, err=True))
-    X, _, ids = load_features(data, run.feature_names, target_name=run.target_name)
+    X, _, ids, notes = load_features(data, run.input_names, target_name=None,
+                                     preprocessor=run.preprocessor, return_notes=True)
+    for note in notes:
+        click.echo(note, err=True)
     frame = pd.DataFrame({"row": ids, "prediction": run.predict(X)})
     if run.task != "regression":
         proba = run.predict_proba(X)
