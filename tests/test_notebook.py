@@ -190,6 +190,34 @@ def test_dataset_html_shows_shape_classes_and_first_rows():
     assert page.count("<tr>") == 1 + 5 + 1 + 4  # header, 5 rows, "more", 4 info rows
 
 
+def test_dataset_html_names_categories_and_marks_missing_cells():
+    from types import SimpleNamespace
+
+    X = np.array([[0.0, 1.5], [2.0, np.nan], [1.0, 3.0]])  # island as codes; a missing mass
+    columns = [SimpleNamespace(name="island", categories=("Biscoe", "Dream", "Torgersen")),
+               SimpleNamespace(name="mass", categories=None)]
+    ds = SimpleNamespace(X=X, y=np.array([0, 1, 0]), feature_names=["island", "mass"],
+                         target_name="sex", task="binary", classes=["f", "m"], name="p.csv",
+                         X_test=None, columns=columns, meta={"notes": ["left out 'id'"]})
+    page = display.dataset_html(ds)
+    assert ">Biscoe<" in page
+    assert ">Torgersen<" in page
+    assert ">Dream<" in page
+    assert ">—<" in page
+    assert "1 (imputed when training)" in page
+    assert "categorical" in page
+    assert "left out &#x27;id&#x27;" in page
+    assert "f (2), m (1)" in page
+
+
+def test_dataset_html_cuts_wide_tables():
+    wide = gdlab.Dataset(X=np.zeros((3, 15)), y=np.zeros(3), feature_names=[f"x{i}" for i in range(15)])
+    page = display.dataset_html(wide)
+    assert "… 3 more</th>" in page
+    assert ">x11<" in page
+    assert ">x12<" not in page
+
+
 def test_figure_png_of_a_plain_matplotlib_figure():
     from matplotlib.figure import Figure
 

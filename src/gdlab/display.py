@@ -277,35 +277,57 @@ def run_html(run, *, plot: bool = True) -> str:
 
 
 # --- a dataset ------------------------------------------------------------------------------------
+def _cell(v: Any, column=None) -> str:
+    """One raw cell: a category's name for a categorical column, "—" when missing."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    categories = getattr(column, "categories", None)
+    if categories is not None:
+        return str(categories[int(v)])
+    return _num(v)
+
+
 def dataset_html(ds, *, rows: int = HEAD_ROWS) -> str:
     """A :class:`~gdlab.data.Dataset` in HTML: name, rows × features, task, target and
-    classes (with counts), the test split it came with, and its first ``rows`` rows."""
+    classes (with counts), categorical columns and missing cells when there are some,
+    the test split it came with, its notes, and its first ``rows`` rows (categories by
+    name, missing cells as "—")."""
     esc = html.escape
     import numpy as np
 
     n, d = ds.X.shape
+    columns = getattr(ds, "columns", None) or [None] * d
     info = [("rows", f"{n} × {d} features"), ("task", esc(ds.task)),
             ("target", f"<code>{esc(str(ds.target_name))}</code>")]
     if ds.classes is not None:
         counts = np.bincount(np.asarray(ds.y, dtype=np.int64), minlength=len(ds.classes))
-        info.append(("classes", esc(", ".join(f"{c} ({k})" for c, k in zip(ds.classes, counts, strict=False)))))
+        info.append(("classes", esc(", ".join(f"{c} ({k})" for c, k in zip(ds.classes, counts, strict=True)))))
+    categorical = [c.name for c in columns if getattr(c, "categories", None) is not None]
+    if categorical:
+        info.append(("categorical", esc(", ".join(map(str, categorical)))))
+    missing = int(np.isnan(ds.X).sum()) if np.issubdtype(ds.X.dtype, np.floating) else 0
+    if missing:
+        info.append(("missing cells", f"{missing} (imputed when training)"))
     if getattr(ds, "X_test", None) is not None:
         info.append(("test split", f"{len(ds.X_test)} rows (came with the data)"))
-    cols = list(ds.feature_names[:MAX_COLUMNS])
-    more = d - len(cols)
+    notes = (getattr(ds, "meta", None) or {}).get("notes") or []
+    if notes:
+        info.append(("notes", "<br/>".join(esc(str(note)) for note in notes[:5])))
+    shown = min(d, MAX_COLUMNS)
+    more = d - shown
     th = 'style="text-align:right;padding:1px 8px;border-bottom:1px solid #8884"'
     td = 'style="text-align:right;padding:1px 8px;font-variant-numeric:tabular-nums"'
-    header = "".join(f"<th {th}>{esc(str(c))}</th>" for c in cols)
+    header = "".join(f"<th {th}>{esc(str(c))}</th>" for c in ds.feature_names[:shown])
     header += (f"<th {th}>… {more} more</th>" if more else "") + f"<th {th}>{esc(str(ds.target_name))}</th>"
     body = []
     for i in range(min(rows, n)):
-        cells = "".join(f"<td {td}>{esc(_num(v))}</td>" for v in ds.X[i, :len(cols)])
+        cells = "".join(f"<td {td}>{esc(_cell(ds.X[i, j], columns[j]))}</td>" for j in range(shown))
         cells += f"<td {td}>…</td>" if more else ""
-        y = ds.y[i] if ds.classes is None else ds.classes[int(ds.y[i])]
-        cells += f"<td {td}>{esc(_num(y) if ds.classes is None else str(y))}</td>"
+        y = _num(ds.y[i]) if ds.classes is None else str(ds.classes[int(ds.y[i])])
+        cells += f"<td {td}>{esc(y)}</td>"
         body.append(f"<tr>{cells}</tr>")
     if n > rows:
-        body.append(f'<tr><td {td} colspan="{len(cols) + 1 + bool(more)}">… {n - rows} more rows</td></tr>')
+        body.append(f'<tr><td {td} colspan="{shown + 1 + bool(more)}">… {n - rows} more rows</td></tr>')
     table = (f'<table style="border-collapse:collapse;font-size:90%"><tr>{header}</tr>'
              + "".join(body) + "</table>")
     return (f'<div class="gdlab-dataset"><div><b>gdlab Dataset</b> <code>{esc(str(ds.name))}</code></div>'
