@@ -11,7 +11,7 @@ from torch import nn
 from .models import predict_proba
 
 
-@dataclass
+@dataclass(repr=False)
 class Run:
     """What ``gdlab.train`` returns and ``gdlab.load_run`` reads back.
 
@@ -57,6 +57,21 @@ class Run:
         if prep is not None and getattr(prep, "columns", None) is not None:
             return [c.name for c in prep.columns]
         return list(self.feature_names)
+
+    # --- how a run shows itself (gdlab.display): one line in a terminal, a summary and the
+    # loss plot in Jupyter; never the whole history
+    def __repr__(self) -> str:
+        from .display import run_repr
+
+        return run_repr(self)
+
+    def _repr_pretty_(self, p, cycle: bool) -> None:  # IPython's terminal
+        p.text(repr(self))
+
+    def _repr_html_(self) -> str:
+        from .display import run_html
+
+        return run_html(self)
 
     @property
     def stopped_reason(self) -> str | None:
