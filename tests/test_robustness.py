@@ -59,7 +59,7 @@ def test_second_trainer_on_the_same_out_exits_2_and_the_first_finishes(tmp_path)
     wait_for(lambda: (tmp_path / "runs/x.partial").exists())
     second = gdlab_run([*SLOW[:-2], "--epochs", "2", "--quiet", "--out", "runs/x"], tmp_path)
     one_line_error(second, 2, "run folder runs/x is being written by process", str(first.pid))
-    out, err = first.communicate(timeout=300)
+    _out, err = first.communicate(timeout=300)
     assert first.returncode == 0, err
     folder = tmp_path / "runs/x"
     assert {"config.json", "history.csv", "metrics.json", "model.safetensors", "model.json"} <= {
@@ -148,7 +148,8 @@ def test_a_previous_run_hidden_by_an_interrupted_publish_is_restored_or_removed(
     assert json.loads((tmp_path / "runs/p/metrics.json").read_text())["epochs_run"] == 3
     hidden.mkdir()  # a stray old copy beside an existing run: removed
     p = gdlab_run(["train", "--epochs", "2", "--no-plots", "--out", "runs/p"], tmp_path)
-    assert "removed" in p.stdout and ".p.old-12345" in p.stdout
+    assert "removed" in p.stdout
+    assert ".p.old-12345" in p.stdout
     assert not hidden.exists()
 
 
@@ -272,7 +273,8 @@ def test_a_model_too_big_for_memory_is_refused_before_allocating(tmp_path):
             "print('peak', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert "refused:" in p.stdout, p.stderr
-    assert "parameters and need about" in p.stdout and "GB" in p.stdout
+    assert "parameters and need about" in p.stdout
+    assert "GB" in p.stdout
     peak_kb = int(p.stdout.rsplit("peak", 1)[1])
     assert peak_kb < 1_000_000  # under 1 GB resident
 
@@ -344,7 +346,8 @@ def test_predict_refuses_a_partial_folder_and_warns_about_a_diverged_run(gdlab_c
     os.replace(tmp_path / "runs/bad.partial", tmp_path / "runs/bad")
     r = gdlab_cli("predict", "runs/bad", "x.csv")
     assert r.code == 0
-    assert "diverged" in r.err and "warning" in r.err
+    assert "diverged" in r.err
+    assert "warning" in r.err
 
 
 def test_nan_in_predict_input_names_the_row_and_column(gdlab_cli, tmp_path):
@@ -352,7 +355,9 @@ def test_nan_in_predict_input_names_the_row_and_column(gdlab_cli, tmp_path):
     (tmp_path / "x.csv").write_text("x\n1\nnan\n")
     r = gdlab_cli("predict", "runs/a", "x.csv")
     assert r.code == 2, r
-    assert "x.csv" in r.err and "'x'" in r.err and "line 3" in r.err
+    assert "x.csv" in r.err
+    assert "'x'" in r.err
+    assert "line 3" in r.err
 
 
 # --- distributed: the child's one line, not torchrun's traceback ----------------------------------------

@@ -65,10 +65,12 @@ def test_regressor_defaults_fit_diabetes_about_as_well(diabetes):
     model = make_pipeline(StandardScaler(), GDRegressor(random_state=0)).fit(X, y)
     assert model.score(X, y) > ref - 0.01
     assert model[-1].n_iter_ < 200  # stopped by tol, not the epoch limit
-    # lr="auto" is 1/L, L = 2·(max ‖x‖² + 1) + α on the training rows
-    Z = StandardScaler().fit_transform(X)
-    L = 2 * ((Z**2).sum(1).max() + 1) + 1e-4
-    assert model[-1].lr_ == pytest.approx(1 / L)
+    # lr="auto" (gdlab.setup.auto_lr): a tenth of 1/(c·(λ + (R² − λ)/B)) for batches of B = 32,
+    # λ the largest eigenvalue of the rows' second moments with a bias column, R² its trace
+    Z = np.hstack([StandardScaler().fit_transform(X), np.ones((len(X), 1))])
+    moments = Z.T @ Z / len(Z)
+    lam, r2 = np.linalg.eigvalsh(moments)[-1], np.trace(moments)
+    assert model[-1].lr_ == pytest.approx(0.1 / (2 * (lam + (r2 - lam) / 32)), rel=1e-9)
 
 
 def test_classifier_matches_logistic_regression_on_breast_cancer(cancer_split):
@@ -252,15 +254,20 @@ def test_whole_number_weights_equal_repeated_rows():
     np.testing.assert_array_equal(equal.coef_, plain.coef_)
 
 
-def test_weights_that_are_not_whole_multiples_are_refused():
-    X, y = blobs(n=30, centers=2)
-    w = np.ones(30)
-    w[0] = np.pi
-    with pytest.raises(ValueError, match=r"whole-number multiplicities.*ratio 3\.14159"):
-        GDClassifier().fit(X, y, sample_weight=w)
-    w[0] = 1000
-    with pytest.raises(ValueError, match=r"turn 30 rows into 1029"):
-        GDClassifier().fit(X, y, sample_weight=w)
+def test_real_valued_weights_fit_the_weighted_least_squares_solution(diabetes):
+    """Weights that are not whole multiples of one another (which used to be refused) are
+    row weights in the loss: full-batch GD reaches scikit-learn's weighted least squares."""
+    X, y = diabetes
+    Z = StandardScaler().fit_transform(X)
+    w = np.random.default_rng(0).uniform(0.1, 3.0, size=len(y)) * np.pi  # no whole ratios
+    w[0] = 1000.0  # one heavy row, far more than row repetition could carry
+    ref = LinearRegression().fit(Z, y, sample_weight=w)
+    reg = GDRegressor(optimizer="gd", max_iter=20_000, tol=1e-12, n_iter_no_change=50,
+                      penalty=None, random_state=0).fit(Z, y, sample_weight=w)
+    np.testing.assert_allclose(reg.coef_, ref.coef_, rtol=2e-3, atol=1e-2)
+    assert reg.intercept_[0] == pytest.approx(ref.intercept_, rel=1e-4)
+    with pytest.raises(ValueError, match="at least one non-zero"):  # scikit-learn's own check
+        GDRegressor().fit(Z, y, sample_weight=np.zeros(len(y)))
 
 
 # --- input ----------------------------------------------------------------------------------

@@ -66,7 +66,7 @@ class TrainConfig:
     optimizer: str = "minibatch"
     batch_size: int | str | None = None  # None: 1 for sgd, all for gd, else DEFAULT_BATCH
     shuffle: bool = True  # False: every epoch visits the rows in their order (course order)
-    lr: float | str = 0.1  # a number, or "auto": chosen from the data (gdlab.setup)
+    lr: float | str = "auto"  # a number, or "auto": chosen from the data's curvature (gdlab.setup)
     epochs: int = 100
     engine: str = "auto"
     loss: str | None = None  # mse | half-mse | bce | cross-entropy; None: from the task

@@ -1,10 +1,12 @@
 """Losses, all computed from raw model outputs and all averaged over the batch.
 
 The reduction is stated, not implied: every loss here is the **mean** over the rows of
-the batch (``reduction="mean"``), or with per-row weights w the weighted mean
-Σᵢ wᵢ ℓᵢ / Σᵢ wᵢ (a batch whose weights sum to 0 has loss 0). For one row with
-prediction ŷ (or logit z), ℓ is averaged over the row's k outputs for the elementwise
-losses:
+the batch (``reduction="mean"``), with per-row weights wᵢ the mean of the weighted row
+losses (1/n) Σᵢ wᵢ ℓᵢ, as PyTorch weights a loss. gdlab's feeds scale sample weights to
+mean 1 over the training rows, so a full batch's loss is the weighted mean
+Σ wᵢ ℓᵢ / Σ wᵢ and a mini-batch's is an unbiased estimate of it (a batch of rows that
+weigh nothing moves nothing). For one row with prediction ŷ (or logit z), ℓ is averaged
+over the row's k outputs for the elementwise losses:
 
 - ``mse``:           (ŷ − y)²                     (torch.nn.MSELoss)
 - ``half-mse``:      ½ (ŷ − y)²                   (d2l's squared_loss; gradient has no 2)
@@ -59,7 +61,7 @@ def loss_sum(name: str, out: torch.Tensor, y: torch.Tensor, w: torch.Tensor | No
 def compute_loss(name: str, out: torch.Tensor, y: torch.Tensor, w: torch.Tensor | None = None) -> torch.Tensor:
     """Mean loss of raw outputs ``out`` (n, k) against targets ``y`` (weighted by ``w`` (n,))."""
     if w is not None:
-        return (w * _row_losses(name, out, y)).sum() / w.sum().clamp_min(torch.finfo(out.dtype).tiny)
+        return (w * _row_losses(name, out, y)).mean()
     if name == "mse":
         return F.mse_loss(out, y, reduction=REDUCTION)
     if name == "half-mse":
@@ -92,8 +94,7 @@ def output_gradient(name: str, out: torch.Tensor, y: torch.Tensor, w: torch.Tens
         raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}")
     if w is None:
         return g / (n * per)
-    total = w.sum().clamp_min(torch.finfo(out.dtype).tiny)
-    return g * (w / (total * per)).unsqueeze(1)
+    return g * (w / (n * per)).unsqueeze(1)
 
 
 def default_loss(task: str) -> str:

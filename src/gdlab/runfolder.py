@@ -198,6 +198,7 @@ def train_to_folder(
     resume: bool = False,
     plots: bool = True,
     tensorboard: bool = False,
+    live: bool = False,
     explicit: frozenset[str] | set[str] = frozenset(),
     log: Callable[[str], None] = print,
     headline: Callable | None = None,
@@ -217,14 +218,14 @@ def train_to_folder(
             out_path = Path(out)
             with run_lock(out_path, log=log):
                 return _train_locked(data_arg, cfg, out_path, resume=True, plots=plots,
-                                     tensorboard=tensorboard, explicit=explicit, log=log,
-                                     headline=headline)
+                                     tensorboard=tensorboard, live=live, explicit=explicit,
+                                     log=log, headline=headline)
         data, cfg = open_data(data_arg, cfg, log=log)
         out_path = Path(out or f"runs/{time.strftime('%Y%m%d-%H%M%S')}-{model_kind(cfg.model, data.task)}")
         _check_out(out_path)
         with run_lock(out_path, log=log):
             return _train_locked(data_arg, cfg, out_path, resume=False, plots=plots,
-                                 tensorboard=tensorboard, explicit=explicit, log=log,
+                                 tensorboard=tensorboard, live=live, explicit=explicit, log=log,
                                  headline=headline, data=data)
     finally:
         finish()  # leave the process group cleanly (else gloo may abort at exit)
@@ -283,8 +284,8 @@ def _resume_settings(partial: Path, data_arg: str, cfg: TrainConfig, explicit, l
     return state, TrainConfig.from_kwargs(**settings), extra
 
 
-def _train_locked(data_arg, cfg, out_path: Path, *, resume, plots, tensorboard, explicit, log,
-                  headline, data=None):
+def _train_locked(data_arg, cfg, out_path: Path, *, resume, plots, tensorboard, live, explicit,
+                  log, headline, data=None):
     from .train import train
 
     partial = partial_dir(out_path)
@@ -316,6 +317,10 @@ def _train_locked(data_arg, cfg, out_path: Path, *, resume, plots, tensorboard, 
         tb = TensorBoardCallback.create()
         tb.open(partial / "tensorboard")
         callbacks.append(tb)
+    if live:  # one loss plot kept up to date: a window, or <out>.partial/live.png
+        from .live import LivePlot
+
+        callbacks.append(LivePlot(out=partial, log=(lambda _m: None) if cfg.quiet else log))
     checkpoints = CheckpointCallback(partial, {"settings": cfg.to_dict(), "data": data_arg,
                                                "fingerprint": fingerprint(data_arg, data)})
     callbacks.append(checkpoints)
@@ -330,6 +335,7 @@ def _train_locked(data_arg, cfg, out_path: Path, *, resume, plots, tensorboard, 
         raise DivergedError(f"{e.what} (the run so far is kept in {partial})", epoch=e.epoch,
                             lr=e.lr) from None
     write_run_files(run, partial)
+    (partial / "live.png").unlink(missing_ok=True)  # the live view: loss.png is its final form
     if plots:
         from .figures import write_run_figures
 

@@ -51,9 +51,10 @@ CURVATURE = {"mse": 2.0, "half-mse": 1.0, "bce": 0.25, "cross-entropy": 0.5}
 AUTO_SAMPLE_ROWS = 50_000  # rows the curvature is estimated on
 ADAM_LR = 0.001  # lr "auto" with adam: Kingma & Ba's default
 MLP_LR = 0.1  # lr "auto" cap with hidden layers, where the bound holds for the last layer only
-# lr "auto" with mini-batches: this share of the stability bound. At the bound the batches'
-# noise keeps a constant-step run hovering well above the minimum (a tenth of it keeps the
-# excess loss small on the tables gdlab is tested on; benchmarks/tables.md has the runs)
+# lr "auto" with mini-batches of the squared error: this share of the stability bound. At
+# the bound the batches' noise — unbounded, as the residuals are — keeps a constant-step run
+# hovering well above the minimum (a tenth of it keeps the excess loss small on the tables
+# gdlab is tested on); the log losses' gradients are bounded, and they take the bound itself.
 MINIBATCH_LR_SHARE = 0.1
 
 
@@ -235,8 +236,9 @@ def build(
     splits : Splits, optional
         The rows of each split, when the caller made them (the estimators); else the
         data is split by ``cfg``'s fractions and seed.
-    weights : ndarray of shape (n_samples,), optional
-        Per-row weights of ``data`` (sample weights), split with the rows.
+    weights : ndarray of shape (n_samples,) or dict, optional
+        Per-row weights of ``data`` (sample weights), split with the rows; or, with given
+        ``splits``, ``{"train": w, "val": w}`` for the split rows themselves.
     comm, rank, size
         Distributed data parallel: this process keeps its shard of the training rows.
     seed_model : bool, default=True
@@ -382,7 +384,9 @@ def auto_lr(cfg: TrainConfig, feed, *, loss: str, kind: str) -> tuple[float, str
     1 for the bias; c from :data:`CURVATURE`), so with λ its largest eigenvalue a
     full-batch step of η = 1/(c·λ) never overshoots. A batch of B rows is noisier: its
     curvature is about λ + (R² − λ)/B, R² the mean of ‖x̃ᵢ‖², so η = 1/(c·(λ + (R² − λ)/B)),
-    which is 1/(c·R²) for one row at a time. Momentum μ multiplies the step by 1/(1 − μ),
+    which is 1/(c·R²) for one row at a time; for the squared error (whose batch noise grows
+    with the residuals) a tenth of that, :data:`MINIBATCH_LR_SHARE`. Momentum μ multiplies
+    the step by 1/(1 − μ),
     so η is scaled by (1 − μ). λ comes from up to :data:`AUTO_SAMPLE_ROWS` training rows
     (as the model sees them: encoded and standardized). With hidden layers η is at most
     :data:`MLP_LR`; with adam it is :data:`ADAM_LR`.
@@ -404,7 +408,7 @@ def auto_lr(cfg: TrainConfig, feed, *, loss: str, kind: str) -> tuple[float, str
     c = CURVATURE.get(loss, 2.0)
     lr = 1.0 / max(c * curvature, 1e-12)
     how = f"1/(c·λ) with the data's largest curvature λ = {curvature:.4g}, c = {c:g}"
-    if not full:
+    if not full and loss in ("mse", "half-mse"):
         lr *= MINIBATCH_LR_SHARE
         how = f"{MINIBATCH_LR_SHARE:g}/(c·λ) for batches of {b}, with the batch curvature λ = {curvature:.4g}, c = {c:g}"
     if cfg.rule() in ("momentum", "nesterov"):
@@ -460,18 +464,28 @@ def _standardizer(cfg: TrainConfig, X_train: np.ndarray) -> Standardizer | None:
 
 def _weights(cfg: TrainConfig, splits: Splits, weights, task: str, n_classes: int) -> dict:
     """Per-row weights of the training and validation rows: sample weights times the
-    balanced class weights (fitted on the training rows); None where there are neither."""
+    balanced class weights (fitted on the training rows); None where there are neither.
+    The training weights are scaled to mean 1, so a batch's mean of weighted losses is an
+    unbiased estimate of the weighted mean over every training row (and a full batch is
+    exactly it)."""
     per_class = None
     if cfg.class_weight == "balanced" and task != "regression":
         per_class = class_weights(splits.y_train, n_classes)
     out: dict = {}
     for name, index, y in (("train", splits.train_index, splits.y_train), ("val", splits.val_index, splits.y_val)):
         w = None
-        if weights is not None and index is not None:
+        if isinstance(weights, dict):
+            w = None if weights.get(name) is None else np.asarray(weights[name], dtype=np.float64)
+        elif weights is not None and index is not None:
             w = np.asarray(weights, dtype=np.float64)[index]
         if per_class is not None and y is not None:
             cw = per_class[np.asarray(y, dtype=np.int64)]
             w = cw if w is None else w * cw
+        if w is not None and name == "train":
+            mean = float(w.mean()) if len(w) else 0.0
+            if not mean > 0:
+                raise GdlabError("every training row has weight 0: nothing to train on")
+            w = w / mean
         out[name] = w
     return out
 

@@ -58,7 +58,7 @@ def training_options(func):
         click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="minibatch", show_default=True, help="gd: full batch; sgd: one sample per update; the others: mini-batches."),
         click.option("--batch-size", default=None, help="Mini-batch size, or 'full' (default: 32; sgd uses 1, gd all rows)."),
         click.option("--shuffle/--no-shuffle", default=True, show_default=True, help="--no-shuffle visits the rows in their order every epoch (the course order)."),
-        click.option("--lr", default="0.1", show_default=True, help="Learning rate: a number, or 'auto' (chosen from the data's curvature)."),
+        click.option("--lr", default="auto", show_default=True, help="Learning rate: a number, or 'auto' (chosen from the data's curvature)."),
         click.option("--epochs", type=int, default=100, show_default=True),
         click.option("--engine", type=click.Choice(ENGINE_NAMES), default="auto", show_default=True, help="How the gradient step is computed (auto picks the fastest that applies)."),
         click.option("--loss", type=click.Choice(LOSSES), default=None, help="Default: mse (regression), bce (two classes), cross-entropy (more). All are means over the batch."),
@@ -112,7 +112,7 @@ def config_from_options(options: dict, **overrides) -> TrainConfig:
     kw = {k: options.pop(k) for k in TRAINING_KEYS if k in options}
     kw["hidden"] = parse_int_list(kw.get("hidden") or "10", flag="--hidden")
     kw["batch_size"] = parse_batch_size(kw.get("batch_size"))
-    kw["lr"] = parse_lr(kw.get("lr", 0.1))
+    kw["lr"] = parse_lr(kw.get("lr", "auto"))
     if kw.get("delimiter") is not None:
         kw["delimiter"] = DELIMITER_NAMES.get(kw["delimiter"].lower(), kw["delimiter"])
         if kw["delimiter"] not in DELIMITERS:

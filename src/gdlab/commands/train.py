@@ -26,11 +26,12 @@ MAX_NPROC_PER_CORE = 1  # processes per core that --nproc allows on the CPU
 @click.option("--resume", is_flag=True, help="Continue the interrupted run in --out (its .partial folder) from its last checkpoint.")
 @click.option("--no-plots", is_flag=True, help="Do not draw figures into the run folder.")
 @click.option("--tensorboard", is_flag=True, help="Also write TensorBoard event files (needs the tensorboard package).")
+@click.option("--live", is_flag=True, help="Keep one loss plot up to date while training (a window, else <out>.partial/live.png).")
 @click.option("--stream", is_flag=True, help="Read the file chunk by chunk instead of loading it (automatic for files too big for memory).")
 @click.option("--nproc", type=int, default=None, help="Train with N processes (distributed data parallel, launched through torchrun).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary.")
 @click.pass_context
-def command(ctx, data, out, resume, no_plots, tensorboard, stream, nproc, quiet, **options):
+def command(ctx, data, out, resume, no_plots, tensorboard, live, stream, nproc, quiet, **options):
     """Train a model on DATA (a built-in name or a file; default: synthetic-linear)."""
     explicit = {
         k for k in [*options, "data"]
@@ -54,7 +55,7 @@ def command(ctx, data, out, resume, no_plots, tensorboard, stream, nproc, quiet,
     from ..runfolder import train_to_folder
 
     result = train_to_folder(data, cfg, out=out, resume=resume, plots=not no_plots,
-                             tensorboard=tensorboard, explicit=explicit, log=click.echo,
+                             tensorboard=tensorboard, live=live, explicit=explicit, log=click.echo,
                              headline=headline)
     if result is not None:
         run, dataset, folder = result

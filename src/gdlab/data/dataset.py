@@ -86,3 +86,9 @@ class Dataset:
             f"Dataset({self.name!r}, n={self.n_samples}, features={self.n_features}, "
             f"task={self.task!r}{extra})"
         )
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: shape, task, target, classes, columns and the first rows."""
+        from ..display import dataset_html
+
+        return dataset_html(self)

@@ -49,12 +49,10 @@ def row_losses(name: str, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 def loss_from_outputs(name: str, out: torch.Tensor, y: torch.Tensor, w: torch.Tensor | None = None) -> torch.Tensor:
-    """The mean loss written out (the same formulas as ``gdlab.losses``), or the weighted
-    mean Σ wᵢ ℓᵢ / Σ wᵢ."""
+    """The mean loss written out (the same formulas as ``gdlab.losses``), with weights
+    the mean of the weighted row losses (1/n) Σ wᵢ ℓᵢ."""
     rows = row_losses(name, out, y)
-    if w is None:
-        return rows.mean()
-    return (w * rows).sum() / w.sum().clamp_min(torch.finfo(out.dtype).tiny)
+    return rows.mean() if w is None else (w * rows).mean()
 
 
 class AutogradEngine(Engine):

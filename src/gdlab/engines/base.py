@@ -226,12 +226,13 @@ class Engine:
     def step_pieces(self, pieces, *, lr: float, comm=None) -> tuple[float, float]:
         """One update from the gradient of several pieces of one batch taken together.
 
-        Each piece's (weighted) mean loss and gradient are weighted by its total weight
-        W_c (its rows, without sample weights), so the result is exactly the batch's
-        mean: Σ_c W_c g_c / Σ_c W_c. With a ``comm`` (distributed data parallel) the sums
-        run over every process's pieces too — one all-reduce of one flat buffer — and
-        every process applies the same update. A process with no rows in this batch
-        still takes part (with weight 0), so the processes stay in step.
+        Each piece's mean loss and gradient are weighted by its rows n_c, so the result is
+        exactly the batch's mean: Σ_c n_c g_c / Σ_c n_c (a streamed block counts only the
+        rows of its split: :meth:`~gdlab.feeds.pieces.Piece.standardized` keeps those).
+        With a ``comm`` (distributed data parallel) the sums run over every process's
+        pieces too — one all-reduce of one flat buffer — and every process applies the
+        same update. A process with no rows in this batch still takes part (with weight
+        0), so the processes stay in step.
         """
         params = self.params
         acc = None
@@ -240,7 +241,7 @@ class Engine:
             if piece.n == 0:
                 continue
             piece = piece.standardized()
-            weight = piece.weight_total()
+            weight = float(piece.n)
             if weight == 0:
                 continue
             loss, grads = self.loss_and_grads(piece.X, piece.y, piece.w)

@@ -151,7 +151,7 @@ class FastEngine(ManualEngine):
         if self.uses_kernel(X):
             acc = torch.zeros(self._flat_size(), dtype=torch.float64)
             self._kernel_sums(X, y, w, acc, shift=None, scale=None)
-            return self._finish(acc)
+            return self._finish(acc, rows=X.shape[0])
         return self._tensor_pass(X, y, w, count_correct=count_correct)
 
     def _deltas(self, X, y, W, b):
@@ -175,28 +175,24 @@ class FastEngine(ManualEngine):
         """The pass as a handful of tensor operations and one transfer of three numbers."""
         W, b = self._wb()
         k = W.shape[0]
+        total = float(X.shape[0])  # the mean of the (weighted) row losses: divided by the rows
         with torch.no_grad():
             D, rows, hits = self._deltas(X, y, W, b)
             if w is None:
-                total = float(X.shape[0])
                 loss_t = rows.sum()
                 correct_t = hits.sum() if count_correct and hits is not None else None
             else:
                 ww = w.unsqueeze(1) if rows.dim() == 2 else w
-                total = None
                 loss_t = (rows * ww).sum()
                 correct_t = (hits * ww).sum() if count_correct and hits is not None else None
                 D.mul_(w.unsqueeze(1))
-            W_sum = D.new_tensor(0.0) if w is None else w.sum()
             G = torch.mm(D.T, X)  # (k, n) @ (n, d) -> (k, d), unscaled
             gb = D.sum(0)  # (k,)
-            numbers = [loss_t, W_sum] + ([correct_t] if correct_t is not None else [])
+            numbers = [loss_t] + ([correct_t] if correct_t is not None else [])
             values = torch.stack([v.to(torch.float64) for v in numbers]).tolist()  # one transfer
-            if total is None:
-                total = values[1]
             scale = self._scale(total, k)
             grads = self._grads(G.mul_(scale), gb.mul_(scale))
-        correct = values[2] if correct_t is not None else None
+        correct = values[1] if correct_t is not None else None
         return FullPass(self._mean_loss(values[0], total, k), grads, correct, total)
 
     # --- passes that add up several pieces (streams, shards) -------------------------------------
@@ -246,11 +242,16 @@ class FastEngine(ManualEngine):
         else:
             self._tensor_sums(piece, acc)
 
-    def _finish(self, acc: torch.Tensor) -> FullPass:
-        """The FullPass of reduced sums: scale, penalties, mean loss, norm."""
+    def _finish(self, acc: torch.Tensor, rows: int | None = None) -> FullPass:
+        """The FullPass of reduced sums: scale, penalties, mean loss, norm. The divisor is
+        Σ w (the rows that count, with weights that average 1 over the training rows), or
+        ``rows`` for one batch's mean of weighted losses."""
         W = self._layer.weight.detach()
         k, d = W.shape
         loss_sum, correct, total = (float(v) for v in acc[-3:])
+        if rows is not None:
+            correct = correct / total * rows if total else correct
+            total = float(rows)
         scale = self._scale(total, k)
         gW = acc[: k * d].view(k, d).mul(scale).to(W.dtype)
         gb = acc[k * d : k * d + k].mul(scale).to(W.dtype)

@@ -63,7 +63,7 @@ class ManualEngine(Engine):
         δ_{l−1} = (δ_l W_l) ⊙ φ'(z_{l−1})         (n, d_l) @ (d_l, d_{l−1})
 
     plus λ₂·W_l + λ₁·sign(W_l) for the penalties on weight matrices. With per-row
-    weights wᵢ, row i of δ_L is scaled by wᵢ/Σw instead of 1/n. For one layer this is
+    weights wᵢ, row i of δ_L is scaled by wᵢ. For one layer this is
     Ng's vectorized ``dw = X(A − Y)ᵀ/m, db = mean(A − Y)``. The update is
     :func:`gdlab.engines.base.update_`.
     """

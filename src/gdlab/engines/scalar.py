@@ -115,7 +115,7 @@ class ScalarEngine(Engine):
         ∂L/∂w_jc = (1/N) Σ_i ℓ'_ij · x_ic  (+ λ₂ w_jc + λ₁ sign(w_jc) for the penalties)
         ∂L/∂b_j  = (1/N) Σ_i ℓ'_ij          (no b without a bias)
 
-    (with per-row weights v_i each row's terms are multiplied by v_i and n becomes Σ v_i)
+    (with per-row weights v_i each row's terms are multiplied by v_i)
 
     with ℓ' = 2(z − y) for mse, (z − y) for half-mse, σ(z) − y for bce and
     softmax(z) − onehot(y) for cross-entropy. For linear regression with one feature
@@ -213,9 +213,9 @@ class ScalarEngine(Engine):
                 db[j] += v * dz[j]
                 for c in range(d):
                     dw[j][c] += v * dz[j] * xs[i][c]
-        # the (weighted) mean over the batch, and over the k outputs for the elementwise losses
-        rows = float(n) if weights is None else sum(vs)
-        count = (rows if self.loss == "cross-entropy" else rows * k) or 1.0  # all weights 0: 0
+        # the mean over the batch (of the weighted row losses), and over the k outputs for
+        # the elementwise losses
+        count = (n if self.loss == "cross-entropy" else n * k) or 1.0
         for j in range(k):
             db[j] = db[j] / count if self.has_bias else 0.0
             for c in range(d):

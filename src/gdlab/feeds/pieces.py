@@ -35,6 +35,10 @@ class Piece:
         The standardization still to apply: x' = (x − shift)·scale.
     d : int or None
         The number of feature columns when X is wider (a raw block with its target).
+    mask : bool
+        ``w`` marks which rows belong (0 or 1: a streamed block's rows of one split) rather
+        than weighing them: :meth:`standardized` keeps the rows that belong, and a full
+        pass divides by Σ w, the rows that count.
     """
 
     X: torch.Tensor
@@ -43,6 +47,7 @@ class Piece:
     shift: torch.Tensor | None = None
     scale: torch.Tensor | None = None
     d: int | None = None
+    mask: bool = False
 
     @property
     def n(self) -> int:
@@ -51,17 +56,21 @@ class Piece:
     @property
     def raw(self) -> bool:
         """Whether X still needs standardizing or has columns beyond the features."""
-        return self.shift is not None or (self.d is not None and self.X.shape[1] != self.d)
+        return self.shift is not None or self.mask or (self.d is not None and self.X.shape[1] != self.d)
 
     def standardized(self, d: int | None = None) -> Piece:
-        """This piece as model-ready rows: X standardized (a new tensor), features only."""
+        """This piece as model-ready rows: X standardized (a new tensor), features only,
+        and only the rows that belong when ``w`` is a mask."""
         if not self.raw:
             return self
         d = self.d if self.d is not None else self.X.shape[1]
-        X = self.X[:, :d]
+        X, y, w = self.X[:, :d], self.y, self.w
+        if self.mask:
+            keep = w > 0
+            X, y, w = X[keep], y[keep], None
         if self.shift is not None:
             X = (X.to(self.shift.dtype) - self.shift) * self.scale
-        return Piece(X, self.y, self.w)
+        return Piece(X, y, w)
 
     def weight_total(self) -> float:
         return float(self.n) if self.w is None else float(self.w.sum())

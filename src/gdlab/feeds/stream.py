@@ -121,10 +121,12 @@ class StreamFeed:
         """Every block of this process's chunks: (its training rows, its validation rows),
         both pieces over the same raw bytes, told apart by their weights."""
         for piece, ids in self._blocks(self.my_chunks):
-            train = Piece(piece.X, piece.y, self._weights(ids, TRAIN), piece.shift, piece.scale, piece.d)
+            train = Piece(piece.X, piece.y, self._weights(ids, TRAIN), piece.shift, piece.scale,
+                          piece.d, mask=True)
             val = None
             if self.pass_has_val:
-                val = Piece(piece.X, piece.y, self._weights(ids, VAL), piece.shift, piece.scale, piece.d)
+                val = Piece(piece.X, piece.y, self._weights(ids, VAL), piece.shift, piece.scale,
+                            piece.d, mask=True)
             yield train, val
 
     def pieces(self, split: str, *, everywhere: bool = False) -> Iterator[Piece]:
@@ -134,7 +136,8 @@ class StreamFeed:
         sid = SPLIT_IDS[split]
         for piece, ids in self._blocks(chunks):
             if (ids == sid).any():
-                yield Piece(piece.X, piece.y, self._weights(ids, sid), piece.shift, piece.scale, piece.d)
+                yield Piece(piece.X, piece.y, self._weights(ids, sid), piece.shift, piece.scale,
+                            piece.d, mask=True)
 
     # --- batches ------------------------------------------------------------------------------
     def tensors(self, X: np.ndarray, y: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:

@@ -6,9 +6,13 @@ with :func:`gdlab.setup.build` — exactly what ``gdlab.train`` builds — and r
 loop :func:`gdlab.train.fit`. Nothing is standardized here: put a ``StandardScaler`` in
 front in a ``Pipeline``.
 
-The objective, over the n training rows (weight matrices W_l, not biases, in the L2 term)::
+The objective, over the n training rows with weights wᵢ (1 without sample or class
+weights), the penalty R over weight matrices W_l (never biases)::
 
-    J(θ) = (1/n) Σᵢ ℓ(f_θ(xᵢ), yᵢ) + (α/2) Σ_l ‖W_l‖²
+    J(θ) = Σᵢ wᵢ ℓ(f_θ(xᵢ), yᵢ) / Σᵢ wᵢ + α R(W)
+    R = ½‖W‖² ("l2"), ‖W‖₁ ("l1"), ρ‖W‖₁ + (1 − ρ)/2 ‖W‖² ("elasticnet", ρ = l1_ratio)
+
+as scikit-learn's SGD estimators name them (L1 enters as its subgradient α·sign(W)).
 
 and each update is θ ← θ − η_t · rule(∇J on a batch) (see ``gdlab.engines.base``).
 """
@@ -35,14 +39,9 @@ from ..errors import GdlabError
 from ..models import build_model
 from ..setup import build
 from ..train import TrainState, fit
-from ._weights import multiplicities, repeat_rows
+from ._weights import as_multiplicities, checked_weights, repeat_rows
 
 FLOATS = (np.float64, np.float32)  # accepted as they are; anything else becomes float64
-# Largest second derivative of each loss in the model's output, per row: mse (z − y)² → 2,
-# half-mse → 1, bce → σ'(z) ≤ ¼, cross-entropy → λmax(diag(p) − ppᵀ) ≤ ½.
-CURVATURE = {"mse": 2.0, "half-mse": 1.0, "bce": 0.25, "cross-entropy": 0.5}
-ADAM_LR = 0.001  # lr="auto" with adam: the default of Kingma & Ba (2015)
-MLP_LR = 0.001  # lr="auto" cap with hidden layers, where 1/L bounds only the first layer
 
 
 class _ValidationScore(Callback):
@@ -74,6 +73,8 @@ class BaseGD(BaseEstimator):
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "alpha": [Interval(Real, 0, None, closed="left")],
+        "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left"), None],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -126,23 +127,20 @@ class BaseGD(BaseEstimator):
             raise ValueError(f"hidden_layer_sizes must be positive integers, got {sizes!r}")
         return tuple(int(h) for h in sizes)
 
-    def _learning_rate(self, X: np.ndarray, loss: str) -> float:
-        """η for this fit: ``lr``, or for ``lr="auto"`` η = 1/L with the curvature bound
-        L = c·(maxᵢ ‖xᵢ‖² + 1) + α (c from :data:`CURVATURE`; the +1 is the bias input).
+    def _penalties(self) -> tuple[float, float]:
+        """(λ₂, λ₁) of gdlab's objective from scikit-learn's penalty, alpha and l1_ratio."""
+        alpha = float(self.alpha)
+        if self.penalty is None:
+            return 0.0, 0.0
+        if self.penalty == "l1":
+            return 0.0, alpha
+        if self.penalty == "elasticnet":
+            return alpha * (1.0 - float(self.l1_ratio)), alpha * float(self.l1_ratio)
+        return alpha, 0.0
 
-        On a linear model no row's loss, and so no batch mean, has curvature above L, so
-        an update of size 1/L never overshoots, whatever the scale of X (scikit-learn's
-        SAG solver picks its step the same way). With hidden layers the curvature also
-        grows with the weights and the target's scale, so η is capped at :data:`MLP_LR`.
-        """
-        if self.lr != "auto":
-            return float(self.lr)
-        if self.optimizer == "adam":
-            return ADAM_LR
-        X = np.asarray(X, dtype=np.float64)
-        sq_norm = float(np.einsum("ij,ij->i", X, X).max()) if len(X) else 0.0
-        lr = 1.0 / (CURVATURE[loss] * (sq_norm + 1.0) + float(self.alpha))
-        return min(lr, MLP_LR) if self._hidden() else lr
+    def _class_weights(self, y: np.ndarray, classes) -> np.ndarray | None:
+        """Each row's class weight (None: no class_weight)."""
+        return None
 
     def _config(self, kind: str, loss: str, *, lr: float, epochs: int, partial: bool) -> TrainConfig:
         name = type(self).__name__
@@ -154,10 +152,11 @@ class BaseGD(BaseEstimator):
                     + ("the full batch" if self.optimizer == "gd" else "one row per update")
                     + "; use optimizer='minibatch' or batch_size=None"
                 )
+        l2, l1 = self._penalties()
         return TrainConfig.from_kwargs(
             model=kind, hidden=self._hidden(), activation=self.activation,
             optimizer=self.optimizer, batch_size=self.batch_size, lr=lr,
-            epochs=epochs, engine=self.engine, loss=loss, l2=float(self.alpha),
+            epochs=epochs, engine=self.engine, loss=loss, l2=l2, l1=l1,
             momentum=float(self.momentum), betas=(float(self.beta_1), float(self.beta_2)),
             eps=float(self.epsilon), schedule=self.learning_rate, lr_step=int(self.lr_step),
             lr_gamma=float(self.lr_gamma), power_t=float(self.power_t),
@@ -184,13 +183,22 @@ class BaseGD(BaseEstimator):
         if not continuing:  # one seed per fresh start: initial weights, split, batch order
             self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
-        # --- data: weights as repeated rows, the validation split --------------------------
-        counts = multiplicities(sample_weight, X, name=name)
-        X_tr, y_tr, X_val, y_val = self._split(X, y, counts, task, n_classes, partial=partial)
+        # --- data: weights (repeated rows, or row weights), the validation split ----------
+        weights = checked_weights(sample_weight, X)
+        class_w = self._class_weights(y, classes)
+        if weights is not None and not (weights > 0).any():
+            raise ValueError(f"{name}: every sample_weight is 0; at least one row must count")
+        counts = as_multiplicities(weights) if class_w is None else None
+        if counts is None and class_w is not None:
+            weights = class_w if weights is None else weights * class_w
+        elif counts is not None or (weights is not None and np.all(weights == weights[0])):
+            weights = None  # repeated rows carry them, or they are all equal
+        X_tr, y_tr, w_tr, X_val, y_val, w_val = self._split(X, y, counts, weights, task, n_classes,
+                                                            partial=partial)
 
         # --- settings: the learning rate (kept across partial_fit calls), the config -------
         keep_lr = continuing and partial and self.lr == "auto"
-        lr = self.lr_ if keep_lr else self._learning_rate(X_tr, loss)
+        lr = self.lr_ if keep_lr else self.lr
         cfg = self._config(kind, loss, lr=lr, epochs=state.epoch + (1 if partial else self.max_iter),
                            partial=partial)
         if task != "regression" and not partial and np.unique(y_tr).size < 2:
@@ -218,7 +226,9 @@ class BaseGD(BaseEstimator):
                         train_index=np.arange(len(y_tr)),
                         val_index=None if X_val is None else np.arange(len(y_val)))
         log = print if self.verbose else (lambda _msg: None)
-        setup = build(data, cfg.replace(seed=self._seed), model=model, splits=splits, log=log)
+        setup = build(data, cfg.replace(seed=self._seed), model=model, splits=splits, log=log,
+                      weights={"train": w_tr, "val": w_val})
+        cfg, lr = setup.cfg, setup.cfg.lr
         engine = setup.engine
         opt_key = (setup.engine_name, cfg.rule(), cfg.dtype)
         if continuing and partial and self._optimizer[0] == opt_key:
@@ -287,12 +297,13 @@ class BaseGD(BaseEstimator):
             stacklevel=6,  # the caller of fit (through _fit_context, fit, _fit, _train)
         )
 
-    def _split(self, X, y, counts, task: str, n_classes: int | None, *, partial: bool):
+    def _split(self, X, y, counts, weights, task: str, n_classes: int | None, *, partial: bool):
         """Training and validation rows (validation only with early stopping), repeated
-        by the weights' multiplicities after the split so that no row lands in both."""
+        by the weights' multiplicities after the split so that no row lands in both, and
+        their row weights (None without)."""
         if partial or not self.early_stopping:
             X_tr, y_tr = repeat_rows(X, y, counts)
-            return X_tr, y_tr, None, None
+            return X_tr, y_tr, weights, None, None, None
         data = Dataset(
             X=X, y=y, feature_names=[f"x{j}" for j in range(X.shape[1])],
             task="regression" if task == "regression" else "binary" if n_classes == 2 else "multiclass",
@@ -309,13 +320,16 @@ class BaseGD(BaseEstimator):
         sub = (lambda idx: None) if counts is None else (lambda idx: counts[idx])
         X_tr, y_tr = repeat_rows(s.X_train, s.y_train, sub(s.train_index))
         X_val, y_val = repeat_rows(s.X_val, s.y_val, sub(s.val_index))
-        if len(y_val) == 0 or len(y_tr) == 0:
+        w_tr = None if weights is None else weights[s.train_index]
+        w_val = None if weights is None else weights[s.val_index]
+        empty = lambda w, y: len(y) == 0 or (w is not None and not (w > 0).any())  # noqa: E731
+        if empty(w_val, y_val) or empty(w_tr, y_tr):
             raise ValueError(
                 f"{type(self).__name__}: every row of the "
-                + ("validation" if len(y_val) == 0 else "training")
+                + ("validation" if empty(w_val, y_val) else "training")
                 + " split has zero sample_weight; change random_state or validation_fraction"
             )
-        return X_tr, y_tr, X_val, y_val
+        return X_tr, y_tr, w_tr, X_val, y_val, w_val
 
     def _check_architecture(self, kind: str, n_features: int, n_out: int) -> None:
         hidden = list(self._hidden()) if kind == "mlp" else []
@@ -352,15 +366,16 @@ hidden_layer_sizes : tuple of int, default=()
         How batches are drawn and the update rule: ``gd`` one full-batch step per epoch,
         ``sgd`` one row per step, ``minibatch`` plain steps on ``batch_size`` rows;
         ``momentum``, ``nesterov`` and ``adam`` use mini-batches too.
-    lr : float or "auto", default="auto" (GDRegressor), 0.1 (GDClassifier)
-        Learning rate η (the initial one under a schedule). ``"auto"`` takes η = 1/L
-        from the training rows, L = c·(maxᵢ ‖xᵢ‖² + 1) + α, the most curvature one row
-        can give the loss (c = 2 for mse, 1 for half-mse, ¼ for bce, ½ for
-        cross-entropy), so that no step of a linear model overshoots whatever the scale
-        of X; with hidden layers it is at most 0.001, and with ``adam`` it is 0.001. The
-        squared error's gradient is unbounded, so a fixed η can diverge on unscaled X (and
-        an MLP on an unscaled target: see ``TransformedTargetRegressor``); the log
-        loss's cannot. ``lr_`` is the η used.
+    lr : float or "auto", default="auto"
+        Learning rate η (the initial one under a schedule). ``"auto"`` chooses it from
+        the training rows as ``gdlab train`` does (:func:`gdlab.setup.auto_lr`): η = 1/(c·λ)
+        with λ the largest eigenvalue of (1/n) Σ x̃ᵢx̃ᵢᵀ (x̃ = x with a 1 for the bias;
+        c = 2 for mse, 1 for half-mse, ¼ for bce, ½ for cross-entropy), so no full-batch
+        step of a linear model overshoots whatever the scale of X; for mini-batches of B
+        rows 1/(c·(λ + (R² − λ)/B)) (R² the mean of ‖x̃ᵢ‖²), a tenth of it for the squared
+        error, whose batch noise grows with the residuals; times 1 − momentum
+        for momentum and nesterov; at most 0.1 with hidden layers; 0.001 with ``adam``.
+        ``lr_`` is the η used.
     learning_rate : {"constant", "step", "invscaling"}, default="constant"
         Schedule over epochs t = 1, 2, …: ``constant`` η; ``step`` η·lr_gamma^⌊(t−1)/lr_step⌋;
         ``invscaling`` η / t^power_t.
@@ -380,7 +395,11 @@ hidden_layer_sizes : tuple of int, default=()
     epsilon : float, default=1e-8
         Adam's ε.
     alpha : float, default=0.0001
-        L2 strength α of the penalty (α/2)·Σ‖W‖² over weight matrices (biases excluded).
+        Strength α of the penalty over weight matrices (biases excluded).
+    penalty : {"l2", "l1", "elasticnet"} or None, default="l2"
+        The penalty R: ½‖W‖², ‖W‖₁ (a subgradient step), or ρ‖W‖₁ + (1 − ρ)/2 ‖W‖².
+    l1_ratio : float, default=0.15
+        ρ of the elastic net, in [0, 1].
     max_iter : int, default=1000
         Most epochs (passes over the data) per call to ``fit``.
     tol : float or None, default=1e-3

@@ -35,6 +35,11 @@ class GDClassifier(ClassifierMixin, BaseGD):
         ``cross-entropy`` (k logits, softmax) for more; ``cross-entropy`` uses k logits
         even for two classes; ``bce`` needs exactly two classes.
     {common_parameters}
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss: None (all 1), ``"balanced"`` (class c weighs
+        n / (k · n_c) on the rows given to ``fit``, as scikit-learn defines it), or a dict
+        from class label to weight (classes not named weigh 1). They multiply any
+        ``sample_weight``.
 
     Attributes
     ----------
@@ -52,9 +57,9 @@ class GDClassifier(ClassifierMixin, BaseGD):
 
     Notes
     -----
-    ``sample_weight`` is honoured as multiplicity (a weight k counts a row k times,
-    only ratios matter) by repeating rows; weights that are not small whole-number
-    multiples of one another raise ``ValueError``. ``validation_scores_`` are accuracies.
+    ``sample_weight`` weighs each row's loss (only ratios matter): weights that are small
+    whole multiples of one another repeat rows, so the fit equals a fit on the repeated
+    rows exactly; any other weights are row weights in every batch's weighted mean. ``validation_scores_`` are accuracies.
 
     Examples
     --------
@@ -71,6 +76,7 @@ class GDClassifier(ClassifierMixin, BaseGD):
     _parameter_constraints: ClassVar[dict] = {
         **BaseGD._parameter_constraints,
         "loss": [StrOptions({"log_loss", "bce", "cross-entropy"})],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
     }
 
     def __init__(
@@ -80,7 +86,7 @@ class GDClassifier(ClassifierMixin, BaseGD):
         hidden_layer_sizes=(),
         activation="relu",
         optimizer="minibatch",
-        lr=0.1,
+        lr="auto",
         learning_rate="constant",
         power_t=0.5,
         lr_step=10,
@@ -91,6 +97,8 @@ class GDClassifier(ClassifierMixin, BaseGD):
         beta_2=0.999,
         epsilon=1e-8,
         alpha=0.0001,
+        penalty="l2",
+        l1_ratio=0.15,
         max_iter=1000,
         tol=1e-3,
         n_iter_no_change=5,
@@ -102,7 +110,9 @@ class GDClassifier(ClassifierMixin, BaseGD):
         random_state=None,
         verbose=0,
         warm_start=False,
+        class_weight=None,
     ):
+        self.class_weight = class_weight
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -118,6 +128,8 @@ class GDClassifier(ClassifierMixin, BaseGD):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.alpha = alpha
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -148,6 +160,31 @@ class GDClassifier(ClassifierMixin, BaseGD):
     def _val_score(self, entry: dict, y_val: np.ndarray) -> float:
         return entry["val_accuracy"]  # accuracy on the validation rows
 
+    def _class_weights(self, y: np.ndarray, classes) -> np.ndarray | None:
+        """Each row's weight under ``class_weight``: "balanced" gives class c the weight
+        n / (k · n_c) as scikit-learn defines it; a dict maps labels to weights (others 1)."""
+        if self.class_weight is None:
+            return None
+        n_classes = len(classes)
+        if self.class_weight == "balanced":
+            counts = np.bincount(y, minlength=n_classes).astype(np.float64)
+            present = counts > 0
+            per_class = np.ones(n_classes)
+            per_class[present] = len(y) / (present.sum() * counts[present])
+            return per_class[y]
+        per_class = np.ones(n_classes)
+        labels = {str(c): i for i, c in enumerate(np.asarray(classes).tolist())}
+        for label, weight in self.class_weight.items():
+            key = str(label)
+            if key not in labels:
+                raise ValueError(f"{type(self).__name__}: class_weight names {label!r}, which is "
+                                 f"not a class of y ({', '.join(labels)})")
+            if not (isinstance(weight, int | float) and np.isfinite(weight) and weight >= 0):
+                raise ValueError(f"{type(self).__name__}: class_weight[{label!r}] must be a "
+                                 f"number ≥ 0, got {weight!r}")
+            per_class[labels[key]] = float(weight)
+        return per_class[y]
+
     def _classes(self, y) -> np.ndarray:
         check_classification_targets(y)
         return np.unique(y)
@@ -162,7 +199,7 @@ class GDClassifier(ClassifierMixin, BaseGD):
         y : array-like of shape (n_samples,)
             Class labels (any sortable values).
         sample_weight : array-like of shape (n_samples,), default=None
-            Whole-number multiplicities, up to a common factor (see Notes).
+            Row weights, ≥ 0 (see Notes).
 
         Returns
         -------

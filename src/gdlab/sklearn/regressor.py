@@ -43,9 +43,9 @@ class GDRegressor(RegressorMixin, BaseGD):
 
     Notes
     -----
-    ``sample_weight`` is honoured as multiplicity (a weight k counts a row k times,
-    only ratios matter) by repeating rows; weights that are not small whole-number
-    multiples of one another raise ``ValueError``. Input is not standardized: use a
+    ``sample_weight`` weighs each row's loss (only ratios matter): weights that are small
+    whole multiples of one another repeat rows, so the fit equals a fit on the repeated
+    rows exactly; any other weights are row weights in every batch's weighted mean. Input is not standardized: use a
     ``Pipeline`` with ``StandardScaler`` for features on different scales.
 
     Examples
@@ -82,6 +82,8 @@ class GDRegressor(RegressorMixin, BaseGD):
         beta_2=0.999,
         epsilon=1e-8,
         alpha=0.0001,
+        penalty="l2",
+        l1_ratio=0.15,
         max_iter=1000,
         tol=1e-3,
         n_iter_no_change=5,
@@ -109,6 +111,8 @@ class GDRegressor(RegressorMixin, BaseGD):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.alpha = alpha
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -145,7 +149,7 @@ class GDRegressor(RegressorMixin, BaseGD):
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
         sample_weight : array-like of shape (n_samples,), default=None
-            Whole-number multiplicities, up to a common factor (see Notes).
+            Row weights, ≥ 0 (see Notes).
 
         Returns
         -------

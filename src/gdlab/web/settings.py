@@ -312,6 +312,8 @@ def base_defaults() -> dict:
     """gdlab train's defaults for every training setting, plus the playground's own."""
     cfg = TrainConfig()
     values = {k: getattr(cfg, k) for k in TRAIN_KEYS}
+    if values.get("lr") == "auto":  # the page's slider starts from a number
+        values["lr"] = 0.1
     values["hidden"], values["betas"] = tuple(cfg.hidden), tuple(cfg.betas)
     values.update(lesson=None, data=DEFAULT_DATA, n=None, noise=None, data_seed=None,
                   start=None, speed=DEFAULT_SPEED)
