@@ -218,7 +218,7 @@ def run(*, out: Path | None, log: Log = print, data: str | None = None, lang: st
         paths={tr(f"opt.{name}"): r.path for name, r in shuffled_runs.items()},
         title=tr("fig.surface_shuffled", w0=W0, b0=B0, lr=LEARNING_RATE, epochs=EPOCHS)))
     figures.write("coursera-paths.gif", lambda path: animate_paths(
-        X, y, loss="mse", model_kind="linear", paths=paths, path=path, lang=lang,
+        X, y, loss="mse", model_kind="linear", paths=paths, path=path, lang=lang, dpi=60,
         title=tr("fig.animation", w0=W0, b0=B0, lr=LEARNING_RATE)))
     figures.save("coursera-lr.png", lambda: lr_sweep(
         {lr: r.history for lr, (r, _) in lr_runs.items()},

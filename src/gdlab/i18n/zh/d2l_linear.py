@@ -15,7 +15,7 @@ MESSAGES = {
         "步长放大批量大小倍。gdlab 总是对批量取平均，并在损失名中写明 ½（half-mse 与 mse），所以学习"
         "率在每个引擎中含义相同。"),
     "d2l-linear.data": "数据：{n} 行，2 个特征 ~ N(0, 1)，y = X·{w} + {b} + N(0, {noise}²)",
-    "d2l-linear.first_row": "features[0] = {x}，label[0] = {y:.4f}",
+    "d2l-linear.first_row": "第一行：features[0] = {x}，label[0] = {y:.4f}",
     "d2l-linear.h.vector": "== 矢量化：把两个 {n} 维向量相加 ==",
     "d2l-linear.loop_time": "用 Python 循环逐元素相加：{seconds:.5f} 秒",
     "d2l-linear.vector_time": "一次向量运算 a + b：    {seconds:.5f} 秒（{us:.1f} 微秒）",

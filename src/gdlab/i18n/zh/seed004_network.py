@@ -10,7 +10,7 @@ MESSAGES = {
         "对原始输出（logits）做 log-softmax；先做一次 softmax 会把 0 到 1 之间的数喂给它，于是它打"
         "印的损失不会低于某个下限（3 个输出时为 0.551），也不是模型真正的交叉熵，而且多出的 "
         "softmax 会压缩梯度，训练更慢。对 2 类数据设 3 个输出，多出的是一个从不出现的类别：它只会"
-        "学着变得不可能。预测的类别几乎不变，所以准确率看起来差不多，但损失（以及概率）是错的：应"
+        "学着让自己的概率趋近于 0。预测的类别几乎不变，所以准确率看起来差不多，但损失（以及概率）是错的：应"
         "把 logits 交给损失函数，每个类别一个输出。要看分类器学到了什么，应画出携带信号的特征：这"
         "里笔记画的 x1 和 x2 几乎不携带信号。"),
     "seed004-network.data": "数据：make_classification，{n} 行，{d} 个特征（2 个有信息量），类别 {classes}，random_state 42",
@@ -51,7 +51,7 @@ MESSAGES = {
         "{epochs} 轮 {updates} 次更新，这就是全批量梯度下降。"),
     "seed004-network.erratum.plt": (
         "笔记的代码调用了 plt.scatter 和 plt.show，却从未导入 matplotlib.pyplot as plt：网络程序打印"
-        "完它的 {lines} 行（10 行损失和准确率）后因 NameError: name 'plt' is not defined 而停止，"
+        "完它的 {lines} 行（10 行损失和 1 行准确率）后因 NameError: name 'plt' is not defined 而停止，"
         "softmax 程序在打印 {softmax_lines} 行后停止。gdlab 把这些散点图画在 seed004-scatter.png 中。"),
     "seed004-network.erratum.linear": (
         "笔记把这个网络命名为 LinearNet，图题为 'Linear Classification'，但 sigmoid 隐藏层使它成为"
