@@ -74,6 +74,45 @@ def test_surface_paths_equal_recorded_history(tmp_path):
     assert copy.deepcopy(mb_run.path[0]).tolist() == [-15.0, -10.0]
 
 
+def test_surface_animate_writes_a_gif_with_one_frame_per_recorded_step(gdlab_cli, tmp_path):
+    from PIL import Image
+
+    r = gdlab_cli("surface", "line-1d", "--optimizers", "gd,minibatch:20", "--start", "-15,-10",
+                  "--lr", "0.1", "--epochs", "4", "--out", "s", "--animate", "s/paths.gif",
+                  "--lang", "zh")
+    assert r.code == 0, r
+    assert_png(tmp_path / "s/surface.png")
+    with Image.open(tmp_path / "s/paths.gif") as im:
+        assert im.n_frames == 4 * 3 + 1  # minibatch:20 on 60 rows: 3 updates per epoch, + the start
+    assert "(13 frames, one per recorded step)" in r.out
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["line-1d", "--animate", "paths.png"], "--animate writes a GIF"),
+    (["synthetic-linear", "--animate", "paths.gif", "--epochs", "2"], "needs a model with two parameters"),
+])
+def test_surface_animate_refuses_what_it_cannot_draw(gdlab_cli, args, needle):
+    r = gdlab_cli("surface", *args)
+    assert r.code == 2
+    assert needle in r.err
+    assert len(r.err.strip().splitlines()) == 1
+
+
+def test_run_figures_and_report_in_chinese(tmp_path):
+    import gdlab
+    from gdlab.figures import write_run_figures
+
+    data = gdlab.load("iris")
+    run = gdlab.train(None, data, epochs=3, quiet=True)
+    written = write_run_figures(run, data, tmp_path, lang="zh")  # a missing glyph: an error
+    assert sorted(p.name for p in written) == ["boundary.png", "confusion.png", "loss.png", "report.html"]
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-Hans">' in html
+    for text in ("主要指标", "混淆矩阵", "每轮的损失", "决策边界"):
+        assert text in html, text
+    assert html.count("data:image/png;base64,") == 3
+
+
 def test_surface_on_a_larger_model_draws_slices(gdlab_cli, tmp_path):
     r = gdlab_cli("surface", "synthetic-linear", "--optimizers", "gd,adam", "--epochs", "3",
                   "--out", "s")

@@ -126,3 +126,17 @@ def test_write_report_with_real_figures(tmp_path):
 def test_write_report_missing_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         write_report(tmp_path / "nope")
+
+
+def test_report_in_chinese_keeps_the_numbers_and_the_setting_names():
+    en = build_report_html(CONFIG, METRICS, HISTORY, {"loss_curve.png": PNG})
+    zh = build_report_html(CONFIG, METRICS, HISTORY, {"loss_curve.png": PNG}, lang="zh")
+    assert "<title>gdlab 运行：linear（regression）</title>" in zh
+    assert '<html lang="zh-Hans">' in zh
+    for text in ("主要指标", "最终训练损失", "测试集 r2", "学到的参数", "配置", "训练历史", "每轮的损失"):
+        assert text in zh, text
+    for text in ("5.1e-05", "0.99999", "batch_size", "minibatch", "1.9996", "<td>0.011</td>"):
+        assert text in zh, text
+        assert text in en, text
+    assert "Key metrics" not in zh
+    assert zh.index("主要指标") < zh.index("<img") < zh.index("配置")

@@ -473,3 +473,101 @@ def test_save_figure_is_atomic_and_overwrites(tmp_path):
     viz.save_figure(viz.loss_curve(history(3)), target)
     assert target.read_bytes() != first
     assert sorted(p.name for p in target.parent.iterdir()) == ["fig.png"]  # no temp left
+
+
+# ---------------------------------------------------------------- two languages, new pictures
+
+
+def all_texts(fig):
+    """Every string a person reads in the figure: titles, labels, legends, annotations."""
+    texts = [viz.figure_title(fig)]
+    for ax in fig.axes:
+        texts += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        texts += [t.get_text() for t in ax.texts]
+    return [t for t in texts + legend_texts(fig) if t]
+
+
+CHINESE_FIGURES = {
+    "loss_curve": lambda: viz.loss_curve(history(classifier=True), steps_for(history(classifier=True)),
+                                         loss_name="bce", lang="zh"),
+    "lr_sweep": lambda: viz.lr_sweep({0.1: history(val=False), 1.0: history(val=False)},
+                                     diverged={1.0: 4}, lang="zh"),
+    "surface": lambda: viz.loss_surface_2param(
+        *one_feature(), loss="mse", model_kind="linear", lang="zh", explain_start=True,
+        paths={"GD": gd_path(*one_feature(), loss="mse", model_cls=LinearRegression, lr=0.1, steps=5)}),
+    "fit": lambda: viz.fit_plot(lambda X: X[:, 0] - 1, *one_feature(), lang="zh"),
+    "confusion": lambda: viz.confusion_matrix_plot([0, 1, 1], [0, 1, 0], classes=["a", "b"], lang="zh"),
+    "sigmoid": lambda: viz.sigmoid_plot(lang="zh"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHINESE_FIGURES))
+def test_figures_label_everything_in_chinese_with_lang_zh(name, tmp_path):
+    import re
+
+    fig = CHINESE_FIGURES[name]()
+    texts = all_texts(fig)
+    assert re.search(r"[\u4e00-\u9fff]", viz.figure_title(fig)), viz.figure_title(fig)
+    english = [t for t in texts if re.search(r"[a-z]{3,}(?: [a-z]{3,}){2,}", t)]
+    assert not english, english  # no English sentence left (names like "mse" may stay)
+    viz.save_figure(fig, tmp_path / f"{name}.png")  # a missing glyph would be a warning: an error
+
+
+def test_english_is_the_default_and_unchanged():
+    fig = viz.loss_curve(history())
+    assert fig.axes[0].get_xlabel() == "epoch (one pass over the training data)"
+    assert viz.figure_title(fig) == "Training loss per epoch"
+
+
+def test_surface_explains_the_start_with_two_arrows_and_the_angle():
+    X, y = one_feature()
+    path = gd_path(X, y, loss="mse", model_cls=LinearRegression, lr=0.1, steps=5, start=(-3.0, 2.0))
+    fig = viz.loss_surface_2param(X, y, loss="mse", model_kind="linear", paths={"GD": path},
+                                  explain_start=True)
+    opt = viz.optimum_2param(X, y, loss="mse")
+    angle = viz.angle_to_optimum(X, y, loss="mse", at=path[0], optimum=opt)
+    gw, gb = viz.surface_gradient(X, y, loss="mse", w=path[0][0], b=path[0][1])
+    down, to = -np.array([float(gw), float(gb)]), np.array(opt) - path[0]
+    expected = math.degrees(math.acos(down @ to / np.linalg.norm(down) / np.linalg.norm(to)))
+    assert angle == pytest.approx(expected, rel=1e-12)
+    assert any(f"{angle:.1f}°" in t for t in legend_texts(fig))
+    gids = {a.get_gid() for a in fig.axes[0].texts}
+    assert {"start-neg-gradient", "start-to-optimum"} <= gids
+
+
+def test_animate_paths_writes_one_frame_per_recorded_step(tmp_path):
+    from PIL import Image
+
+    X, y = one_feature()
+    paths = {"GD": gd_path(X, y, loss="mse", model_cls=LinearRegression, lr=0.1, steps=12),
+             "GD, lr 0.05": gd_path(X, y, loss="mse", model_cls=LinearRegression, lr=0.05, steps=30)}
+    out = viz.animate_paths(X, y, loss="mse", model_kind="linear", paths=paths,
+                            path=tmp_path / "paths.gif", lang="zh", dpi=40)
+    assert out == tmp_path / "paths.gif"
+    with Image.open(out) as im:
+        assert im.format == "GIF"
+        assert im.n_frames == 31  # the start + the longest path's 30 updates
+        assert im.info["loop"] == 0
+        im.seek(im.n_frames - 1)
+        last = np.asarray(im.convert("RGB"))
+        im.seek(0)
+        first = np.asarray(im.convert("RGB"))
+    assert (first != last).any()  # the paths grew
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["paths.gif"]  # written atomically
+    assert viz.animate.frame_durations(31)[-1] == 2000
+
+
+def test_graph_figure_shows_each_nodes_value_and_gradient():
+    nodes = {"x": {"xy": (0.2, 0.5), "label": "x", "value": "x = 2"},
+             "z": {"xy": (0.6, 0.5), "label": "z = 3x", "value": "z = 6", "grad": "∂L/∂z = 1"}}
+    fig = viz.graph_figure(nodes, [("x", "z")], title="一个计算图", lang="zh")
+    texts = {t.get_gid(): t.get_text() for t in fig.axes[0].texts if t.get_gid()}
+    assert texts["value:x"] == "x = 2"
+    assert texts["grad:z"] == "∂L/∂z = 1"
+    assert viz.figure_title(fig) == "一个计算图"
+
+
+def test_figures_are_shown_as_png_in_jupyter():
+    fig = viz.loss_curve(history())
+    assert isinstance(fig, viz.GdlabFigure)
+    assert fig._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"

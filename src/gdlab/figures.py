@@ -8,6 +8,8 @@
   leading principal components) and ``confusion.png`` on the test split (or the
   training rows when there is no test split);
 - ``report.html``: everything above plus config, metrics and history, self-contained.
+
+Everything is labelled in ``lang`` ("en" or "zh"); the numbers are the same in both.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .data import split_dataset
+from .i18n import Texts
 from .report import write_report
 from .viz import confusion_matrix_plot, decision_boundary, fit_plot, loss_curve, save_figure
 
@@ -43,7 +46,7 @@ def _points(data):
     return np.concatenate([p[0] for p in parts])[:MAX_POINTS], np.concatenate([p[1] for p in parts])[:MAX_POINTS]
 
 
-def _scored_rows(data, cfg):
+def _scored_rows(data, cfg, tr: Texts):
     """(X, y, description) for the confusion matrix: the test split when there is one."""
     if not hasattr(data, "X"):  # a stream: the test rows of its first chunk, else training rows
         from .data.stream import TEST
@@ -51,38 +54,39 @@ def _scored_rows(data, cfg):
         X, y = data.chunk(0)
         ids = data.split_of(*data.source.ranges()[0])
         if (ids == TEST).any():
-            return X[ids == TEST], y[ids == TEST], "the test rows of the first chunk"
-        return X, y, "the first chunk"
+            return X[ids == TEST], y[ids == TEST], tr("rows.first_chunk_test")
+        return X, y, tr("rows.first_chunk")
     s = split_dataset(data, test_fraction=cfg["test_fraction"],
                       val_fraction=cfg["val_fraction"], seed=cfg["seed"])
     if s.X_test is not None:
-        return s.X_test, s.y_test, "test split"
-    return s.X_train, s.y_train, "training rows"
+        return s.X_test, s.y_test, tr("rows.test")
+    return s.X_train, s.y_train, tr("rows.train")
 
 
-def write_run_figures(run, data, folder: str | Path) -> list[Path]:
+def write_run_figures(run, data, folder: str | Path, *, lang: str = "en") -> list[Path]:
     """Draw the run's figures into ``folder`` and write ``report.html``; returns the paths."""
+    tr = Texts(lang, "figures")
     folder = Path(folder)
     cfg = run.config
     written = []
-    what = f"{cfg['model']} on {data.name}"
-    fig = loss_curve(run.history, run.steps, loss_name=cfg["loss"],
-                     title=f"Loss per epoch — {what} ({cfg['optimizer']}, lr {cfg['lr']})")
+    what = tr("what", model=cfg["model"], data=data.name)
+    fig = loss_curve(run.history, run.steps, loss_name=cfg["loss"], lang=lang,
+                     title=tr("loss", what=what, optimizer=cfg["optimizer"], lr=cfg["lr"]))
     written.append(save_figure(fig, folder / "loss.png"))
     X, y = _points(data)
     if run.task == "regression":
         if run.model.out_features == 1:
             fig = fit_plot(run.predict, X, y, feature_names=run.feature_names,
-                           target_name=run.target_name, title=f"Fit — {what}")
+                           target_name=run.target_name, title=tr("fit", what=what), lang=lang)
             written.append(save_figure(fig, folder / "fit.png"))
     else:
         fig = decision_boundary(run.predict_proba, X, y, feature_names=run.feature_names,
                                 classes=run.classes, target_name=run.target_name,
-                                title=f"Decision boundary — {what}")
+                                title=tr("boundary", what=what), lang=lang)
         written.append(save_figure(fig, folder / "boundary.png"))
-        Xc, yc, where = _scored_rows(data, cfg)
-        fig = confusion_matrix_plot(yc, run.predict_proba(Xc), classes=run.classes,
-                                    title=f"Confusion matrix — {what}, {where} ({len(yc)} rows)")
+        Xc, yc, where = _scored_rows(data, cfg, tr)
+        fig = confusion_matrix_plot(yc, run.predict_proba(Xc), classes=run.classes, lang=lang,
+                                    title=tr("confusion", what=what, where=where, n=len(yc)))
         written.append(save_figure(fig, folder / "confusion.png"))
-    written.append(write_report(folder))
+    written.append(write_report(folder, lang=lang))
     return written

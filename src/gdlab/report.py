@@ -18,46 +18,29 @@ from pathlib import Path
 from typing import Any
 
 from .checkpoint import atomic_write_text
+from .i18n import Texts, t
 
-# figures by file-name prefix, in the order a learner reads them, with how to read each;
-# other PNGs follow by name with a caption made from the file name
+# figures by file-name prefix, in the order a learner reads them: prefix → catalogue id
+# (caption ``report.fig.<id>``, how to read it ``report.fig.<id>.hint``); other PNGs
+# follow by name with a caption made from the file name
 FIGURES = {
-    "loss_curve": ("Loss per epoch",
-                   "The training loss should fall. A validation loss that rises while the "
-                   "training loss keeps falling means overfitting."),
-    "loss": ("Loss per epoch",
-             "The training loss should fall. A validation loss that rises while the "
-             "training loss keeps falling means overfitting."),
-    "lr_sweep": ("Learning-rate sweep",
-                 "One curve per learning rate: too small learns slowly, too large diverges."),
-    "sweep": ("Learning-rate sweep", ""),
-    "surface": ("Loss surface with each optimizer's path",
-                "Contours of equal loss over (w, b). Each step goes against the gradient, "
-                "which is perpendicular to the contours."),
-    "slice": ("Loss on a slice through the final parameters",
-              "The loss on a plane through the trained parameters, with the path projected "
-              "onto it."),
-    "fit": ("Fit", "The model's predictions against the data."),
-    "decision_boundary": ("Decision boundary",
-                          "The predicted probability over the plane, with the data on top."),
-    "boundary": ("Decision boundary",
-                 "The predicted probability over the plane, with the data on top."),
-    "confusion": ("Confusion matrix",
-                  "Counts of true versus predicted class; the diagonal is correct."),
+    "loss_curve": "loss",
+    "loss": "loss",
+    "lr_sweep": "lr_sweep",
+    "sweep": "sweep",
+    "surface": "surface",
+    "slice": "slice",
+    "fit": "fit",
+    "decision_boundary": "boundary",
+    "boundary": "boundary",
+    "confusion": "confusion",
 }
 FIGURE_ORDER = tuple(FIGURES)
 
-METRIC_LABELS = {
-    "model": "model",
-    "task": "task",
-    "train_loss": "final train loss",
-    "val_loss": "final validation loss",
-    "epochs_run": "epochs run",
-    "stopped_reason": "stopped because",
-    "n_train": "training samples",
-    "n_features": "features",
-    "seconds": "training time (s)",
-}
+#: metrics.json keys shown as cards, in order (labels: ``report.metric.<key>``)
+METRIC_KEYS = ("model", "task", "train_loss", "val_loss", "epochs_run", "stopped_reason",
+               "n_train", "n_features", "seconds")
+METRIC_LABELS = {key: t(f"report.metric.{key}", "en") for key in METRIC_KEYS}
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0;
@@ -107,11 +90,13 @@ def _e(v: Any) -> str:
     return html.escape(_fmt(v), quote=True)
 
 
-def _caption(name: str) -> tuple[str, str]:
+def _caption(name: str, tr: Texts | None = None) -> tuple[str, str]:
     """(caption, how to read it) for a figure file name."""
+    tr = tr or Texts("en", "report")
     stem = Path(name).stem.lower()
-    for prefix, (caption, hint) in FIGURES.items():
+    for prefix, key in FIGURES.items():
         if stem.startswith(prefix):
+            caption, hint = tr(f"fig.{key}"), tr(f"fig.{key}.hint")
             rest = stem[len(prefix):].strip("_- ").replace("_", " ").replace("-", " ")
             return (f"{caption} ({rest})" if rest else caption), hint
     return stem.replace("_", " ").replace("-", " ").strip().capitalize(), ""
@@ -125,34 +110,34 @@ def _figure_key(name: str) -> tuple[int, str]:
     return len(FIGURE_ORDER), stem
 
 
-def _cards(metrics: Mapping) -> str:
-    items = [(label, metrics[key]) for key, label in METRIC_LABELS.items() if key in metrics]
+def _cards(metrics: Mapping, tr: Texts) -> str:
+    items = [(tr(f"metric.{key}"), metrics[key]) for key in METRIC_KEYS if key in metrics]
     test = metrics.get("test")
     if isinstance(test, Mapping):
-        items += [(f"test {k}", v) for k, v in test.items()]
+        items += [(tr("metric.test", name=k), v) for k, v in test.items()]
     cards = "".join(f'<div class="card"><div class="k">{html.escape(k)}</div>'
                     f'<div class="v">{_e(v)}</div></div>' for k, v in items)
     return f'<div class="cards">{cards}</div>'
 
 
-def _kv_table(data: Mapping, key: str = "setting") -> str:
+def _kv_table(data: Mapping, tr: Texts, key: str = "setting") -> str:
     rows = "".join(f'<tr><td class="key">{html.escape(str(k))}</td><td class="key">{_e(v)}</td></tr>'
                    for k, v in data.items())
-    return (f'<table><tr><th class="key">{key}</th><th class="key">value</th></tr>'
-            f"{rows}</table>")
+    return (f'<table><tr><th class="key">{html.escape(tr(key))}</th>'
+            f'<th class="key">{html.escape(tr("value"))}</th></tr>{rows}</table>')
 
 
-def _params(metrics: Mapping) -> str:
+def _params(metrics: Mapping, tr: Texts) -> str:
     params = metrics.get("params")
     if not isinstance(params, Mapping):
         return ""
-    return ("<h2>Learned parameters</h2><p class='sub'>In the original feature units.</p>"
-            + _kv_table(params, key="parameter"))
+    return (f"<h2>{html.escape(tr('params'))}</h2><p class='sub'>{html.escape(tr('params_units'))}</p>"
+            + _kv_table(params, tr, key="parameter"))
 
 
-def _history_table(history: Sequence[Mapping]) -> str:
+def _history_table(history: Sequence[Mapping], tr: Texts) -> str:
     if not history:
-        return "<p>No history recorded.</p>"
+        return f"<p>{html.escape(tr('no_history'))}</p>"
     cols: list[str] = []
     for row in history:
         cols += [c for c in row if c not in cols]
@@ -160,7 +145,7 @@ def _history_table(history: Sequence[Mapping]) -> str:
     body = "".join("<tr>" + "".join(f"<td>{_e(row.get(c))}</td>" for c in cols) + "</tr>"
                    for row in history)
     table = f'<div class="scroll"><table><tr>{head}</tr>{body}</table></div>'
-    summary = f"{len(history)} epochs (one row per epoch; also in history.csv)"
+    summary = html.escape(tr("history_summary", n=len(history)))
     is_open = " open" if len(history) <= 60 else ""
     return f"<details{is_open}><summary>{summary}</summary>{table}</details>"
 
@@ -172,6 +157,7 @@ def build_report_html(
     images: Mapping[str, bytes],
     *,
     title: str | None = None,
+    lang: str = "en",
 ) -> str:
     """The report as one HTML string: title, key metrics, figures, config, history.
 
@@ -186,35 +172,39 @@ def build_report_html(
     images : dict of str to bytes
         File name → PNG bytes; embedded as ``data:image/png;base64`` URIs.
     title : str, optional
+    lang : {"en", "zh"}, default="en"
+        Language of the headings, labels and captions (the numbers and the settings'
+        names are the same in both).
     """
+    tr = Texts(lang, "report")
     model = metrics.get("model") or config.get("model") or "model"
     task = metrics.get("task") or config.get("task")
     if title is None:
-        title = f"gdlab run: {model}" + (f" ({task})" if task else "")
-    bits = [f"data: {config['data']}" if config.get("data") else "",
-            f"optimizer: {config['optimizer']}" if config.get("optimizer") else "",
-            f"lr: {_fmt(config['lr'])}" if config.get("lr") is not None else "",
-            f"engine: {config['engine']}" if config.get("engine") else ""]
+        title = tr("title_task", model=model, task=task) if task else tr("title", model=model)
+    bits = [tr("sub.data", value=config["data"]) if config.get("data") else "",
+            tr("sub.optimizer", value=config["optimizer"]) if config.get("optimizer") else "",
+            tr("sub.lr", value=_fmt(config["lr"])) if config.get("lr") is not None else "",
+            tr("sub.engine", value=config["engine"]) if config.get("engine") else ""]
     sub = " · ".join(b for b in bits if b)
 
     warn = ""
     if metrics.get("stopped_reason") == "diverged":
-        warn = ('<div class="warn"><b>Training diverged</b>: the loss became NaN or exploded. '
-                "Try a smaller learning rate.</div>")
+        warn = (f'<div class="warn"><b>{html.escape(tr("diverged"))}</b>: '
+                f"{html.escape(tr('diverged_hint'))}</div>")
 
     figures = []
     for name in sorted(images, key=_figure_key):
         data = base64.b64encode(images[name]).decode("ascii")
-        caption, hint = _caption(name)
+        caption, hint = _caption(name, tr)
         cap = html.escape(caption)
         hint_html = f"<br>{html.escape(hint)}" if hint else ""
         figures.append(f'<figure><img src="data:image/png;base64,{data}" alt="{cap}">'
                        f"<figcaption><b>{cap}</b> <small>({html.escape(name)})</small>"
                        f"{hint_html}</figcaption></figure>")
-    fig_html = "".join(figures) or "<p>No figures in this run folder.</p>"
+    fig_html = "".join(figures) or f"<p>{html.escape(tr('no_figures'))}</p>"
 
     return f"""<!DOCTYPE html>
-<html lang="en">
+<html lang="{'zh-Hans' if tr.lang == 'zh' else 'en'}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -226,17 +216,16 @@ def build_report_html(
 <h1>{html.escape(title)}</h1>
 <p class="sub">{html.escape(sub)}</p>
 {warn}
-<h2>Key metrics</h2>
-{_cards(metrics)}
-{_params(metrics)}
-<h2>Figures</h2>
+<h2>{html.escape(tr("h.metrics"))}</h2>
+{_cards(metrics, tr)}
+{_params(metrics, tr)}
+<h2>{html.escape(tr("h.figures"))}</h2>
 {fig_html}
-<h2>Configuration</h2>
-{_kv_table(config)}
-<h2>History</h2>
-{_history_table(history)}
-<footer>Written by gdlab.report: a self-contained file, with no scripts and no external
-resources.</footer>
+<h2>{html.escape(tr("h.config"))}</h2>
+{_kv_table(config, tr)}
+<h2>{html.escape(tr("h.history"))}</h2>
+{_history_table(history, tr)}
+<footer>{html.escape(tr("footer"))}</footer>
 </main>
 </body>
 </html>
@@ -270,9 +259,9 @@ def _read_json(path: Path) -> dict:
         return json.load(f)
 
 
-def write_report(run_dir: str | os.PathLike, *, title: str | None = None) -> Path:
+def write_report(run_dir: str | os.PathLike, *, title: str | None = None, lang: str = "en") -> Path:
     """Write ``run_dir/report.html`` from ``config.json``, ``metrics.json``,
-    ``history.csv`` and every ``*.png`` in the folder; returns its path.
+    ``history.csv`` and every ``*.png`` in the folder, in ``lang``; returns its path.
 
     The file is written atomically (a temporary file, then ``os.replace``).
     """
@@ -285,5 +274,5 @@ def write_report(run_dir: str | os.PathLike, *, title: str | None = None) -> Pat
     history = read_history_csv(hist_path) if hist_path.exists() else []
     images = {p.name: p.read_bytes() for p in sorted(run.glob("*.png"))}
     out = run / "report.html"
-    atomic_write_text(out, build_report_html(config, metrics, history, images, title=title))
+    atomic_write_text(out, build_report_html(config, metrics, history, images, title=title, lang=lang))
     return out

@@ -1,4 +1,8 @@
-"""``gdlab lesson``: list the course experiments, or run one of them."""
+"""``gdlab lesson``: list the course experiments, or run one of them.
+
+``list`` reads only the registry and the text catalogues, so it starts without loading
+PyTorch, scikit-learn or matplotlib; running a lesson imports what that lesson needs.
+"""
 
 from __future__ import annotations
 
@@ -11,18 +15,23 @@ import click
               help="Folder for the lesson's figures (default: runs/lessons/NAME).")
 @click.option("--data", default=None,
               help="Data to use instead of the lesson's own (ng-logistic: e.g. train_catvnoncat.h5).")
-def command(name, out, data):
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help="Language of the lesson's text and figures (default: from the locale, "
+                   "LC_ALL / LC_MESSAGES / LANG: zh* is Chinese, otherwise English).")
+def command(name, out, data, lang):
     """Run the lesson NAME, or `list` the lessons (the experiments of the course notes)."""
     from pathlib import Path
 
+    from ..i18n import ljust, resolve_lang, t
     from ..lessons import LESSONS, get_lesson
 
+    lang = resolve_lang(lang)
     if name == "list":
+        texts = {n: lesson.text(lang) for n, lesson in LESSONS.items()}
         width = max(len(n) for n in LESSONS)
-        for lesson in LESSONS.values():
-            click.echo(f"{lesson.name:<{width}}  {lesson.summary}")
-        click.echo("\nRun one with `gdlab lesson NAME [--out DIR]`; "
-                   "ng-logistic also takes --data train_catvnoncat.h5.")
+        for n in LESSONS:
+            click.echo(f"{ljust(n, width)}  {texts[n]['summary']}")
+        click.echo("\n" + t("lesson.list_footer", lang))
         return
-    lesson = get_lesson(name)
-    lesson.run(out=Path(out or f"runs/lessons/{lesson.name}"), log=click.echo, data=data)
+    lesson = get_lesson(name, lang)
+    lesson.run(out=Path(out or f"runs/lessons/{lesson.name}"), log=click.echo, data=data, lang=lang)

@@ -5,6 +5,8 @@ figure is the exact loss over (w, b); for larger models, a 2-D slice through the
 parameters (one figure per optimizer) with the path projected onto it. Optimizers are
 ``name[:batch]``: ``gd``, ``sgd``, ``minibatch:5``, ``momentum``, ``nesterov``, ``adam``
 (momentum, nesterov and adam use the full batch unless a batch size is given).
+``--animate paths.gif`` also writes the paths growing step by step (two-parameter
+models; one frame per recorded step of the longest path).
 """
 
 from __future__ import annotations
@@ -36,15 +38,25 @@ def parse_start(text: str | None) -> tuple[float, float] | None:
               help="Larger models: 'random' or two parameter names separated by ';', e.g. 'layers.0.weight[0, 0];layers.0.bias[0]'.")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Folder for the figures (default: runs/surface-<timestamp>).")
+@click.option("--animate", "animate", type=click.Path(dir_okay=False), default=None,
+              help="Also write the paths growing step by step as an animated GIF (one frame per "
+                   "recorded step; two-parameter models).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help="Language of the figures' labels (default: from the locale).")
 @click.pass_context
-def command(ctx, data, optimizers, start, directions, out, **options):
+def command(ctx, data, optimizers, start, directions, out, animate, lang, **options):
     """Draw the loss surface of DATA (default line-1d) with each optimizer's path on it."""
     import time
     from pathlib import Path
 
     from ..data import load
     from ..experiments import optimizer_paths
+    from ..i18n import resolve_lang
     from ..viz import loss_slice, loss_surface_2param, save_figure
+
+    lang = resolve_lang(lang)
+    if animate is not None and not str(animate).lower().endswith(".gif"):
+        raise GdlabError(f"--animate writes a GIF: give a file name ending in .gif, got {animate!r}")
 
     explicit = {k for k in options
                 if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT}
@@ -68,21 +80,35 @@ def command(ctx, data, optimizers, start, directions, out, **options):
     if first_run.standardizer is not None:
         X = first_run.standardizer.transform(X)
     loss = first_run.config["loss"]
-    if first_run.path.shape[1] == 2 and first_run.config["model"] in ("linear", "logistic"):
+    two_params = first_run.path.shape[1] == 2 and first_run.config["model"] in ("linear", "logistic")
+    if animate is not None and not two_params:
+        raise GdlabError(f"--animate draws the (w, b) surface, which needs a model with two "
+                         f"parameters (one feature, linear or logistic regression); {dataset.name} "
+                         f"gives {first_run.path.shape[1]}")
+    if two_params:
+        from ..i18n import t
+        from ..viz import animate_paths
+
         paths = {label: run.path for label, (run, _) in results.items()}
-        fig = loss_surface_2param(
-            X, y, loss=loss, model_kind=first_run.config["model"], paths=paths,
-            title=f"Loss surface of {dataset.name} ({loss}) with each optimizer's path, lr {cfg.lr}",
-        )
+        title = t("surface_cmd.title", lang, data=dataset.name, loss=loss, lr=cfg.lr)
+        fig = loss_surface_2param(X, y, loss=loss, model_kind=first_run.config["model"],
+                                  paths=paths, title=title, lang=lang)
         path = save_figure(fig, folder / "surface.png")
         click.echo(f"\nfigure: {path}")
+        if animate is not None:
+            gif = animate_paths(X, y, loss=loss, model_kind=first_run.config["model"], paths=paths,
+                                path=animate, title=title, lang=lang)
+            frames = max(len(p) for p in paths.values())
+            click.echo(f"animation: {gif} ({frames} frames, one per recorded step)")
         return
+    from ..i18n import t
+
     if directions != "random":
         directions = tuple(d.strip() for d in directions.split(";"))
         if len(directions) != 2:
             raise GdlabError("--directions needs two parameter names separated by ';'")
     for label, (run, _) in results.items():
-        fig = loss_slice(run.model, X, y, loss=loss, directions=directions, path=run.path,
-                         title=f"Loss slice through the final parameters — {label} on {dataset.name}")
+        fig = loss_slice(run.model, X, y, loss=loss, directions=directions, path=run.path, lang=lang,
+                         title=t("surface_cmd.slice_title", lang, label=label, data=dataset.name))
         safe = label.replace(":", "-")
         click.echo(f"figure: {save_figure(fig, folder / f'surface-{safe}.png')}")

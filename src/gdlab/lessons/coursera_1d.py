@@ -2,6 +2,7 @@
 
 - Prediction with ``nn.Linear(1, 1)`` on several rows at once (each row is a sample),
   a custom ``nn.Module``, and reading / setting parameters through ``state_dict()``.
+- The noise: y = x − 1 + N(0, σ²); the offsets from the line are Gaussian.
 - Training ŷ = w·x + b on y = x − 1 + N(0, 0.1²), x from −3 to 2.9, from w = −15,
   b = −10 with lr 0.1 for 10 epochs, minimizing the mean squared error::
 
@@ -9,14 +10,17 @@
       ∂L/∂w = (2/m) Σᵢ (ŷᵢ − yᵢ) xᵢ,   ∂L/∂b = (2/m) Σᵢ (ŷᵢ − yᵢ)
       (w, b) ← (w, b) − η (∂L/∂w, ∂L/∂b)
 
-  by batch GD (m = all 60 rows), SGD (m = 1) and mini-batches of 5, 10 and 20, each
-  path drawn on the exact loss surface over (w, b).
+  by batch GD (m = all 60 rows), SGD (m = 1) and mini-batches of 5, 10 and 20 — in the
+  course's order (rows as they come, x rising: ``shuffle=False``) and, beside it,
+  shuffled every epoch — each path drawn on the exact loss surface over (w, b), and
+  animated step by step.
 - The learning rate: too small, good, too large (overshooting) and diverging; and
   stopping when the loss stops decreasing.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -25,43 +29,31 @@ from torch import nn
 
 from ..data import load
 from ..errors import DivergedError
+from ..i18n import Texts, ljust
 from ..models import LinearRegression
 from ..train import train
-from ..viz import loss_surface_2param, lr_sweep
-from .common import NOTES_SETTINGS, Figures, Log, table
+from ..viz import (
+    angle_to_optimum,
+    animate_paths,
+    loss_at,
+    loss_surface_2param,
+    lr_sweep,
+    optimum_2param,
+)
+from ..viz.common import COLORS, new_figure, styled
+from .common import NOTES_SETTINGS, Errata, Figures, Log, paragraph, table
 
 NAME = "coursera-1d"
-TITLE = "Coursera PyTorch module 2: 1-D linear regression with nn.Linear"
-SUMMARY = "nn.Linear, a custom module, state_dict; slope and bias by GD, SGD and mini-batches; learning rates"
-PLAYGROUND = {
-    "data": "line-1d", "noise": 0.1, "model": "linear", "optimizer": "minibatch",
-    "batch_size": 5, "lr": 0.1, "epochs": 10, "loss": "mse", "start": [-15, -10],
-    "standardize": False,
-}
-EXPLANATION = (
-    "nn.Linear treats each row of its input as one sample, so one call predicts many; "
-    "calling the model runs its forward(), and state_dict() is a dictionary of the "
-    "parameter tensors (changing a value there changes the model). With Gaussian noise on "
-    "the line, minimizing the mean squared error is the right fit; larger noise only "
-    "spreads the points. The cost is the loss averaged over a batch; gradient descent "
-    "steps against its gradient, which on the contour plot is perpendicular to the "
-    "contours. One epoch is one pass over the data: batch GD makes 1 update per epoch, "
-    "SGD 60 and mini-batches 60/size, so after 10 epochs the small-batch runs are near "
-    "the minimum while batch GD is still on its way, along a noisier path. Too small a "
-    "learning rate barely moves; too large overshoots the valley and zig-zags, or grows "
-    "every step and diverges (gdlab stops and says so). Stop after a fixed number of "
-    "epochs, or when the loss stops decreasing."
-)
-
 W0, B0, LEARNING_RATE, EPOCHS, NOISE = -15.0, -10.0, 0.1, 10, 0.1
-OPTIMIZERS = {  # name -> (optimizer, batch size)
+NOISES = (NOISE, 1.0)
+OPTIMIZERS = {  # id -> (optimizer, batch size); the ids name the runs in the result
     "batch GD": ("gd", None),
     "SGD": ("sgd", None),
     "mini-batch 5": ("minibatch", 5),
     "mini-batch 10": ("minibatch", 10),
     "mini-batch 20": ("minibatch", 20),
 }
-RATES = {0.001: "too small", 0.1: "good", 0.3: "too large: overshoots", 0.5: "too large: diverges"}
+RATES = {0.001: "small", 0.1: "good", 0.3: "overshoots", 0.5: "diverges"}
 TOL, PATIENCE = 1e-4, 3
 
 
@@ -80,31 +72,29 @@ def _rows(t: torch.Tensor) -> str:
     return ", ".join(f"{v:.4f}" for v in t.detach().reshape(-1).tolist())
 
 
-def prediction_part(log: Log) -> dict:
+def prediction_part(log: Log, tr: Texts) -> dict:
     """nn.Linear on several rows, a custom module, and state_dict()."""
     x = torch.tensor([[1.0], [2.0], [3.0]])  # 3 rows = 3 samples of 1 feature
     torch.manual_seed(1)
     model = nn.Linear(in_features=1, out_features=1)
     w, b = model.weight.item(), model.bias.item()
-    log(f"torch.manual_seed(1); nn.Linear(1, 1): weight {w:.4f}, bias {b:.4f}")
+    log(tr("linear", w=w, b=b))
     yhat = model(x)
-    log(f"x = [[1], [2], [3]] (one sample per row) -> model(x) = [{_rows(yhat)}]")
-    log(f"model(x) runs model.forward(x): the same values: {torch.equal(yhat, model.forward(x))}")
+    log(tr("rows", values=_rows(yhat)))
+    log(tr("forward", same=torch.equal(yhat, model.forward(x))))
 
     torch.manual_seed(1)
     custom = LR(1, 1)
     same = torch.equal(custom(x), yhat)
-    log(f"custom module LR(1, 1) (nn.Module subclass, same seed) gives the same predictions: {same}")
+    log(tr("custom", same=same))
 
     state = custom.state_dict()
-    log(f"state_dict() keys: {list(state.keys())}; values: {[round(v.item(), 4) for v in state.values()]}")
+    log(tr("state", keys=list(state.keys()), values=[round(v.item(), 4) for v in state.values()]))
     state["linear.weight"][0, 0] = 1.0  # state_dict() tensors share storage with the model
     state["linear.bias"][0] = -1.0
     after = custom(x)
-    log(f"after state_dict()['linear.weight'][0, 0] = 1 and ['linear.bias'][0] = -1: "
-        f"model(x) = [{_rows(after)}]")
-    keys = list(LinearRegression(1).state_dict().keys())
-    log(f"(gdlab.LinearRegression is such a module; its keys are {keys})")
+    log(tr("state_set", values=_rows(after)))
+    log(tr("gdlab_keys", keys=list(LinearRegression(1).state_dict().keys())))
     return {
         "linear_weight": w, "linear_bias": b, "predictions": yhat.detach().reshape(-1).tolist(),
         "custom_same": same, "state_dict_keys": list(state.keys()),
@@ -112,16 +102,15 @@ def prediction_part(log: Log) -> dict:
     }
 
 
-def noise_part(log: Log) -> dict:
+def noise_part(log: Log, tr: Texts) -> tuple[dict, dict]:
     """Least squares on the line with small and large Gaussian noise."""
-    spread = {}
-    for noise in (NOISE, 1.0):
-        d = load("line-1d", noise=noise)
+    spread, datasets = {}, {}
+    for noise in NOISES:
+        d = datasets[noise] = load("line-1d", noise=noise)
         w, b = np.polyfit(d.X[:, 0], d.y, 1)
         spread[noise] = float(np.std(d.y - (w * d.X[:, 0] + b)))
-        log(f"noise N(0, {noise}²): least-squares line w = {w:.3f}, b = {b:.3f}; "
-            f"points spread {spread[noise]:.3f} around it")
-    return spread
+        log(tr("noise_line", noise=noise, w=w, b=b, spread=spread[noise]))
+    return spread, datasets
 
 
 def _start_model() -> LinearRegression:
@@ -142,72 +131,148 @@ def _train(data, **settings):
         return e.run, e.epoch
 
 
-def run(*, out: Path | None, log: Log = print, data: str | None = None) -> dict:
-    """Run the lesson; returns the numbers it printed."""
-    log("== 1. prediction with nn.Linear, a custom module, state_dict() ==")
-    result = prediction_part(log)
-
-    log("\n== 2. the noise: Gaussian noise around y = x - 1 ==")
-    result["noise_spread"] = noise_part(log)
-
-    dataset = load("line-1d", noise=NOISE)
-    log(f"\n== 3. training w and b from w = {W0:g}, b = {B0:g}, lr {LEARNING_RATE}, {EPOCHS} epochs, "
-        f"on {dataset.n_samples} points ==")
-    runs = {name: _train(dataset, optimizer=opt, batch_size=bs)[0]
-            for name, (opt, bs) in OPTIMIZERS.items()}
+def _cost_table(log: Log, tr: Texts, runs: dict) -> None:
+    names = {name: tr(f"opt.{name}") for name in runs}
     rows = [[0, *[r.initial_loss for r in runs.values()]]]
     rows += [[e + 1, *[r.history[e]["train_loss"] for r in runs.values()]] for e in range(EPOCHS)]
-    rows.append(["updates", *[len(r.steps) for r in runs.values()]])
-    for line in table(["epoch (cost after it)", *runs], rows):
+    rows.append([tr("updates"), *[len(r.steps) for r in runs.values()]])
+    for line in table([tr("epoch_col"), *names.values()], rows):
         log(line)
-    optimizers = {}
+
+
+def _finals(log: Log, tr: Texts, runs: dict) -> dict:
+    out = {}
     for name, r in runs.items():
         w, b = r.metrics["params"]["weight"][0], r.metrics["params"]["bias"][0]
-        optimizers[name] = {"updates": len(r.steps), "final_loss": r.history[-1]["train_loss"],
-                            "w": w, "b": b}
-        log(f"{name:<14} {len(r.steps):>3} updates -> w = {w:.4f}, b = {b:.4f}")
+        out[name] = {"updates": len(r.steps), "final_loss": r.history[-1]["train_loss"],
+                     "first_epoch_loss": r.history[0]["train_loss"], "w": w, "b": b}
+        log(tr("final", name=ljust(tr(f"opt.{name}"), 14), n=len(r.steps), w=w, b=b))
+    return out
 
-    log(f"\n== 4. the learning rate (batch GD, {EPOCHS} epochs) ==")
+
+def run(*, out: Path | None, log: Log = print, data: str | None = None, lang: str = "en") -> dict:
+    """Run the lesson; returns the numbers it printed."""
+    tr = Texts(lang, NAME)
+    errata = Errata(tr, log)
+    log(tr("h.prediction"))
+    result = prediction_part(log, tr)
+
+    log("\n" + tr("h.noise"))
+    result["noise_spread"], noisy = noise_part(log, tr)
+
+    dataset = load("line-1d", noise=NOISE)
+    X, y = dataset.X, dataset.y
+    optimum = optimum_2param(X, y, loss="mse")
+    log("\n" + tr("h.train", w0=W0, b0=B0, lr=LEARNING_RATE, epochs=EPOCHS, n=dataset.n_samples))
+    gw, gb = (float(v) for v in _gradient(X, y, W0, B0))
+    angle = angle_to_optimum(X, y, loss="mse", at=(W0, B0), optimum=optimum)
+    errata.say("points_to_minimum", w0=W0, b0=B0, gw=-gw, gb=-gb, angle=angle, w=optimum[0], b=optimum[1])
+    least = float(loss_at(X, y, loss="mse", w=optimum[0], b=optimum[1]))
+    mirrored = float(loss_at(X, y, loss="mse", w=optimum[0], b=-optimum[1]))
+    errata.say("plot_sign", b=optimum[1], mb=-optimum[1], least=least, mirrored=mirrored)
+
+    log("\n" + tr("h.course_order"))
+    ordered = {name: _train(dataset, optimizer=opt, batch_size=bs, shuffle=False)[0]
+               for name, (opt, bs) in OPTIMIZERS.items()}
+    _cost_table(log, tr, ordered)
+    optimizers = _finals(log, tr, ordered)
+
+    log("\n" + tr("h.shuffled"))
+    shuffled_runs = {name: _train(dataset, optimizer=opt, batch_size=bs, shuffle=True)[0]
+                     for name, (opt, bs) in OPTIMIZERS.items()}
+    _cost_table(log, tr, shuffled_runs)
+    shuffled = _finals(log, tr, shuffled_runs)
+    after_one = ordered["SGD"].path[dataset.n_samples]  # (w, b) after the first 60 updates
+    paragraph(log, tr("order_why", ordered=optimizers["SGD"]["first_epoch_loss"],
+                      shuffled=shuffled["SGD"]["first_epoch_loss"], x0=float(X[0, 0]),
+                      x1=float(X[-1, 0]), w=float(after_one[0]), b=float(after_one[1])))
+
+    log("\n" + tr("h.lr", epochs=EPOCHS))
     lr_runs = {lr: _train(dataset, optimizer="gd", lr=lr) for lr in RATES}
     rows = [[0, *[r.initial_loss for r, _ in lr_runs.values()]]]
     for e in range(EPOCHS):
         rows.append([e + 1, *[r.history[e]["train_loss"] if e < len(r.history) else "-"
                               for r, _ in lr_runs.values()]])
-    for line in table(["epoch", *[f"lr {lr:g}" for lr in lr_runs]], rows):
+    for line in table([tr("epoch_col_lr"), *[f"lr {lr:g}" for lr in lr_runs]], rows):
         log(line)
     rates = {}
     for lr, (r, diverged) in lr_runs.items():
         final = r.history[-1]["train_loss"]
-        status = f"diverged at epoch {diverged}" if diverged else f"final cost {final:.4g}"
-        log(f"lr {lr:<6g} {RATES[lr]:<22} {status}")
+        status = tr("diverged_at", epoch=diverged) if diverged else tr("final_cost", cost=final)
+        log(tr("rate_line", lr=lr, verdict=ljust(tr(f"rate.{RATES[lr]}"), 22), status=status))
         rates[lr] = {"final_loss": final, "diverged_at": diverged}
 
     stop, _ = _train(dataset, optimizer="gd", epochs=1000, tol=TOL, patience=PATIENCE,
                      record_path=False)
-    log(f"stopping rule: with lr {LEARNING_RATE}, at most 1000 epochs and --tol {TOL:g} --patience {PATIENCE}, "
-        f"batch GD stopped after {stop.metrics['epochs_run']} epochs ({stop.stopped_reason}: "
-        f"the cost stopped falling by more than {TOL:g}), at cost {stop.history[-1]['train_loss']:.5f}")
+    log(tr("stopping", lr=LEARNING_RATE, tol=TOL, patience=PATIENCE, epochs=stop.metrics["epochs_run"],
+           reason=stop.stopped_reason, cost=stop.history[-1]["train_loss"]))
 
     figures = Figures(out)
+    figures.save("coursera-noise.png", lambda: _noise_figure(noisy, tr))
+    paths = {tr(f"opt.{name}"): r.path for name, r in ordered.items()}
     figures.save("coursera-surface.png", lambda: loss_surface_2param(
-        dataset.X, dataset.y, loss="mse", model_kind="linear",
-        paths={name: r.path for name, r in runs.items()},
-        title=f"Batch GD, SGD and mini-batches from (w, b) = ({W0:g}, {B0:g}), lr {LEARNING_RATE}, {EPOCHS} epochs"))
+        X, y, loss="mse", model_kind="linear", paths=paths, explain_start=True, lang=lang,
+        title=tr("fig.surface", w0=W0, b0=B0, lr=LEARNING_RATE, epochs=EPOCHS)))
+    figures.save("coursera-surface-shuffled.png", lambda: loss_surface_2param(
+        X, y, loss="mse", model_kind="linear", lang=lang,
+        paths={tr(f"opt.{name}"): r.path for name, r in shuffled_runs.items()},
+        title=tr("fig.surface_shuffled", w0=W0, b0=B0, lr=LEARNING_RATE, epochs=EPOCHS)))
+    figures.write("coursera-paths.gif", lambda path: animate_paths(
+        X, y, loss="mse", model_kind="linear", paths=paths, path=path, lang=lang, dpi=60,
+        title=tr("fig.animation", w0=W0, b0=B0, lr=LEARNING_RATE)))
     figures.save("coursera-lr.png", lambda: lr_sweep(
         {lr: r.history for lr, (r, _) in lr_runs.items()},
-        diverged={lr: d for lr, (_, d) in lr_runs.items()}, loss_name="mse",
-        title=f"Batch GD from (w, b) = ({W0:g}, {B0:g}) at four learning rates"))
+        diverged={lr: d for lr, (_, d) in lr_runs.items()}, loss_name="mse", lang=lang,
+        title=tr("fig.lr", w0=W0, b0=B0)))
     figures.save("coursera-lr-surface.png", lambda: loss_surface_2param(
-        dataset.X, dataset.y, loss="mse", model_kind="linear",
-        paths={f"lr {lr:g} ({RATES[lr]})": r.path for lr, (r, _) in lr_runs.items()},
-        w_range=(-32.0, 20.0), b_range=(-26.0, 26.0),
-        title="Batch GD paths at four learning rates (the diverging one leaves the view)"))
+        X, y, loss="mse", model_kind="linear", lang=lang,
+        paths={f"lr {lr:g} ({tr(f'rate.{RATES[lr]}')})": r.path for lr, (r, _) in lr_runs.items()},
+        w_range=(-32.0, 20.0), b_range=(-26.0, 26.0), title=tr("fig.lr_surface")))
     result.update({
         "start": [W0, B0],
+        "optimum": list(optimum),
         "optimizers": optimizers,
+        "shuffled": shuffled,
+        "gif_frames": max(len(r.path) for r in ordered.values()),
         "learning_rates": rates,
         "stopped_epoch": stop.metrics["epochs_run"],
         "stopped_reason": stop.stopped_reason,
+        "start_angle_degrees": angle,
+        "notes_errors": errata.shown,
         "figures": figures.paths,
     })
     return result
+
+
+def _gradient(X, y, w, b):
+    from ..viz import surface_gradient
+
+    return surface_gradient(X, y, loss="mse", w=w, b=b)
+
+
+@styled
+def _noise_figure(datasets: dict, tr: Texts):
+    """The points around the line, and the distribution of their offsets from it."""
+    fig = new_figure(5.4)
+    ax_data, ax_hist = fig.subplots(1, 2)
+    grid = np.linspace(-3.2, 3.1, 2)
+    ax_data.plot(grid, grid - 1, color="black", linewidth=1.5, label=tr("fig.noise_line"))
+    for i, (noise, d) in enumerate(sorted(datasets.items(), reverse=True)):
+        ax_data.scatter(d.X[:, 0], d.y, s=18, color=COLORS[i], alpha=0.8, zorder=3 + i,
+                        label=tr("fig.noise_points", noise=noise))
+        offsets = d.y - (d.X[:, 0] - 1.0)
+        ax_hist.hist(offsets, bins=np.linspace(-3.5 * noise, 3.5 * noise, 15), density=True,
+                     color=COLORS[i], alpha=0.45, label=tr("fig.noise_hist", noise=noise))
+        z = np.linspace(-3.5 * noise, 3.5 * noise, 300)
+        ax_hist.plot(z, np.exp(-0.5 * (z / noise) ** 2) / (noise * math.sqrt(2 * math.pi)),
+                     color=COLORS[i], linewidth=2.2, label=tr("fig.noise_pdf", noise=noise))
+    ax_data.set_xlabel("x")
+    ax_data.set_ylabel("y")
+    ax_data.set_title(tr("fig.noise_data_title"), fontsize=12)
+    ax_data.legend(loc="upper left")
+    ax_hist.set_xlabel(tr("fig.noise_x"))
+    ax_hist.set_ylabel(tr("fig.noise_y"))
+    ax_hist.set_title(tr("fig.noise_hist_title"), fontsize=12)
+    ax_hist.legend(loc="upper right", fontsize=9.5)
+    fig.suptitle(tr("fig.noise_title"))
+    return fig

@@ -13,48 +13,33 @@ Data x = [1, 2, 3], y = [2, 4, 6]; model ŷ = w·x (no bias) from w = 1; learnin
       loss(w; x, y) = (w·x − y)²,   ∂loss/∂w = 2x(w·x − y),
       w ← w − η ∂loss/∂w                      (one update per sample: 300 updates)
 
-Each is run twice: in Python floats (float64, the hand-written loops below are the
-lesson) and on a float32 tensor ``w`` whose gradient comes from autograd (the next
-lecture's style). Only float32 per-sample SGD prints the notes' 7.999998569488525.
+Each runs in Python floats (float64: the hand-written loops below are the lesson) and in
+float32 — on a tensor with autograd (the next lecture's style), in NumPy by hand, and
+through gdlab's engines in course order without a bias. Every float32 per-sample SGD
+prints the notes' 7.999998569488525; float32 GD gives 7.999777317047119.
 """
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
+import numpy as np
 import torch
 
-from .common import Figures, Log, curves_figure
+from ..i18n import Texts, display_width, ljust
+from .common import NOTES_SETTINGS, Errata, Figures, Log, curves_figure, paragraph
 
 NAME = "liu-er-gd"
-TITLE = "Liu Er lecture 3: gradient descent and SGD on y = 2x, by hand"
-SUMMARY = "GD and per-sample SGD on y=2x in Python floats and float32 autograd; whose number the notes print"
-PLAYGROUND = {
-    "data": "toy-1d", "model": "linear", "optimizer": "gd", "lr": 0.01, "epochs": 100,
-    "loss": "mse", "start": [1.0, 0.0], "standardize": False,
-}
-EXPLANATION = (
-    "The gradient ∂cost/∂w = mean of 2x(xw − y) is negative while w < 2 (the cost falls "
-    "as w grows), so stepping against it, w ← w − 0.01·grad, moves w up towards 2: "
-    "that is gradient descent; stepping with the gradient would climb the cost (ascent). "
-    "The cost is the loss averaged over all samples; full-batch GD makes one update per "
-    "epoch (100 updates), per-sample SGD one per sample (300 updates over the same 100 "
-    "epochs), so after 100 epochs SGD is much closer to 2. The notes print "
-    "7.999998569488525 under their GD code, but GD in Python floats gives "
-    "7.999777758621207: the notes' number is what per-sample SGD gives on a float32 "
-    "tensor with autograd (the next lecture), rounded to float32. With autograd PyTorch "
-    "builds the graph of (x·w − y)² as the code runs (a dynamic graph), backward() "
-    "fills w.grad and frees the graph, and the next forward builds a new one."
-)
-
 X_DATA = [1.0, 2.0, 3.0]
 Y_DATA = [2.0, 4.0, 6.0]
 W0, LR, EPOCHS, X_NEW = 1.0, 0.01, 100, 4.0
 NOTES_NUMBER = 7.999998569488525  # printed in seed 003 as "predict (after training) 4 …"
+SHUFFLE_SEED = 0
 
 
 # --- full-batch GD in Python floats ---------------------------------------------------
-def gd_floats(log: Log) -> dict:
+def gd_floats(log: Log | None, *, lr: float = LR, epochs: int = EPOCHS) -> dict:
     """The cost over all samples, its mean gradient, one update per epoch."""
     w = W0
 
@@ -73,22 +58,30 @@ def gd_floats(log: Log) -> dict:
             total += 2 * x * (x * w - y)  # d/dw (xw − y)²
         return total / len(xs)
 
-    log(f"predict (before training) {X_NEW:g} {forward(X_NEW)}")
+    if log is not None:
+        log(f"predict (before training) {X_NEW:g} {forward(X_NEW)}")
     costs, ws = [], []
-    for epoch in range(EPOCHS):
+    for epoch in range(epochs):
         cost_val = cost(X_DATA, Y_DATA)  # the cost before this epoch's update
-        w -= LR * gradient(X_DATA, Y_DATA)
-        log(f"epoch: {epoch} w= {w} loss= {cost_val}")
+        w -= lr * gradient(X_DATA, Y_DATA)
+        if log is not None:
+            log(f"epoch: {epoch} w= {w} loss= {cost_val}")
         costs.append(cost_val)
         ws.append(w)
-    log(f"predict (after training) {X_NEW:g} {forward(X_NEW)}")
-    return {"w": w, "predict": forward(X_NEW), "costs": costs, "ws": ws, "updates": EPOCHS}
+    if log is not None:
+        log(f"predict (after training) {X_NEW:g} {forward(X_NEW)}")
+    return {"w": w, "predict": forward(X_NEW), "costs": costs, "ws": ws, "updates": epochs}
 
 
 # --- per-sample SGD in Python floats --------------------------------------------------
-def sgd_floats(log: Log) -> dict:
-    """One sample's loss and gradient, one update per sample (3 per epoch)."""
+def sgd_floats(log: Log | None, *, shuffle_seed: int | None = None) -> dict:
+    """One sample's loss and gradient, one update per sample (3 per epoch).
+
+    The samples come in their order, as in the notes; with ``shuffle_seed`` they are
+    shuffled every epoch (what "stochastic" means).
+    """
     w = W0
+    rng = random.Random(shuffle_seed)
 
     def forward(x: float) -> float:
         return x * w
@@ -99,19 +92,26 @@ def sgd_floats(log: Log) -> dict:
     def gradient(x: float, y: float) -> float:
         return 2 * x * (x * w - y)
 
-    log(f"predict (before training) {X_NEW:g} {forward(X_NEW)}")
+    if log is not None:
+        log(f"predict (before training) {X_NEW:g} {forward(X_NEW)}")
     losses, ws, updates = [], [], 0
+    pairs = list(zip(X_DATA, Y_DATA, strict=True))
     for epoch in range(EPOCHS):
-        for x, y in zip(X_DATA, Y_DATA, strict=True):
+        if shuffle_seed is not None:
+            rng.shuffle(pairs)
+        for x, y in pairs:
             grad = gradient(x, y)
             w = w - LR * grad  # update after every sample
             updates += 1
-            log(f"\tgrad: {x} {y} {grad}")
+            if log is not None:
+                log(f"\tgrad: {x} {y} {grad}")
             last = loss(x, y)  # the last sample's loss, after its update
-        log(f"progress: {epoch} w= {w} loss= {last}")
+        if log is not None:
+            log(f"progress: {epoch} w= {w} loss= {last}")
         losses.append(last)
         ws.append(w)
-    log(f"predict (after training) {X_NEW:g} {forward(X_NEW)}")
+    if log is not None:
+        log(f"predict (after training) {X_NEW:g} {forward(X_NEW)}")
     return {"w": w, "predict": forward(X_NEW), "losses": losses, "ws": ws, "updates": updates}
 
 
@@ -147,48 +147,100 @@ def autograd_float32(*, per_sample: bool, log: Log | None = None) -> dict:
     return {"w": w.item(), "predict": predict, "losses": losses, "ws": ws}
 
 
-def run(*, out: Path | None, log: Log = print, data: str | None = None) -> dict:
+def numpy_float32(*, per_sample: bool) -> float:
+    """predict(4) after the notes' loops in NumPy float32, gradients by hand."""
+    xs, ys = np.array(X_DATA, np.float32), np.array(Y_DATA, np.float32)
+    w, lr, two = np.float32(W0), np.float32(LR), np.float32(2.0)
+    for _ in range(EPOCHS):
+        if per_sample:
+            for x, y in zip(xs, ys, strict=True):
+                w = w - lr * (two * x * (x * w - y))
+        else:
+            w = w - lr * np.mean(two * xs * (xs * w - ys))
+    return float(np.float32(X_NEW) * w)
+
+
+def library_predict(*, optimizer: str, dtype: str, engine: str) -> float:
+    """predict(4) from ``gdlab.train``: y = w·x without a bias, from w = 1, rows in order."""
+    from ..data import load
+    from ..models import LinearRegression
+    from ..train import train
+
+    model = LinearRegression(1, bias=False)
+    with torch.no_grad():
+        model.layers[0].weight.fill_(W0)
+    run = train(model, load("toy-1d"), optimizer=optimizer, lr=LR, epochs=EPOCHS, dtype=dtype,
+                engine=engine, loss="mse", bias=False, shuffle=False, **NOTES_SETTINGS)
+    return float(run.predict(np.array([[X_NEW]]))[0])
+
+
+#: (id, updates, how): every configuration the lesson runs; ids name them in the result
+CONFIGS = (
+    ("GD, Python floats", EPOCHS), ("SGD, Python floats", 3 * EPOCHS),
+    ("GD, float32 autograd", EPOCHS), ("SGD, float32 autograd", 3 * EPOCHS),
+    ("GD, float32 NumPy", EPOCHS), ("SGD, float32 NumPy", 3 * EPOCHS),
+    ("GD, float32 gdlab", EPOCHS), ("SGD, float32 gdlab", 3 * EPOCHS),
+)
+ENGINES = ("manual", "autograd", "nn")
+
+
+def run(*, out: Path | None, log: Log = print, data: str | None = None, lang: str = "en") -> dict:
     """Run the lesson; returns the numbers it printed."""
-    log(f"data x = {X_DATA}, y = {Y_DATA}; model y = w·x, w = {W0}; lr {LR}; {EPOCHS} epochs")
-    log("\n== 1. full-batch gradient descent, Python floats (the notes' first program) ==")
+    tr = Texts(lang, NAME)
+    errata = Errata(tr, log)
+    log(tr("data", x=X_DATA, y=Y_DATA, w0=W0, lr=LR, epochs=EPOCHS))
+    log("\n" + tr("h.gd"))
     gd = gd_floats(log)
-    log("\n== 2. per-sample SGD, Python floats (the notes' second program) ==")
+    log("\n" + tr("h.sgd"))
     sgd = sgd_floats(log)
-    log("\n== 3. per-sample SGD on a float32 tensor, gradient by autograd ==")
+    again = sgd_floats(None)["predict"]
+    shuffled = sgd_floats(None, shuffle_seed=SHUFFLE_SEED)["predict"]
+    errata.say("stochastic", predict=sgd["predict"], again=again, shuffled=shuffled, seed=SHUFFLE_SEED)
+    log("\n" + tr("h.f32"))
     f32_sgd = autograd_float32(per_sample=True, log=log)
     log(f"predict (after training) {X_NEW:g} {f32_sgd['predict']}")
     f32_gd = autograd_float32(per_sample=False)
 
-    log("\n== which configuration prints the notes' number? ==")
+    log("\n" + tr("h.which"))
+    lib = {(opt, dt): {e: library_predict(optimizer=opt, dtype=dt, engine=e) for e in ENGINES}
+           for opt in ("gd", "sgd") for dt in ("float32", "float64")}
+    for key, by_engine in lib.items():
+        if len(set(by_engine.values())) != 1:
+            raise AssertionError(f"gdlab's engines disagree on {key}: {by_engine}")
     results = {
         "GD, Python floats": gd["predict"],
         "SGD, Python floats": sgd["predict"],
         "GD, float32 autograd": f32_gd["predict"],
         "SGD, float32 autograd": f32_sgd["predict"],
+        "GD, float32 NumPy": numpy_float32(per_sample=False),
+        "SGD, float32 NumPy": numpy_float32(per_sample=True),
+        "GD, float32 gdlab": lib["gd", "float32"]["manual"],
+        "SGD, float32 gdlab": lib["sgd", "float32"]["manual"],
     }
     match = [name for name, value in results.items() if value == NOTES_NUMBER]
-    for name, value in results.items():
-        updates = EPOCHS if name.startswith("GD") else EPOCHS * len(X_DATA)
-        mark = "  <- the notes' number" if name in match else ""
-        log(f"  {name:<24} {updates:>3} updates  predict(4) = {value!r}{mark}")
-    log(f"The notes print {NOTES_NUMBER!r} under their GD code; only "
-        f"{' and '.join(match) or 'none of these'} produces it. Their GD code itself gives "
-        f"{gd['predict']!r}.")
+    labels = {name: tr(f"config.{name}") for name, _ in CONFIGS}
+    width = max(display_width(label) for label in labels.values())
+    for name, updates in CONFIGS:
+        mark = tr("notes_mark") if name in match else ""
+        log(tr("config_line", label=_pad(labels[name], width), updates=updates,
+               value=results[name], mark=mark))
+    paragraph(log, tr("engines_line", engines=", ".join(ENGINES), gd64=lib["gd", "float64"]["manual"],
+                      sgd64=lib["sgd", "float64"]["manual"]), indent="  ")
+    errata.say("float32", notes=NOTES_NUMBER, gd=gd["predict"], gd32=f32_gd["predict"])
+
+    log("\n" + tr("h.faster"))
+    gd_fast = gd_floats(None, lr=3 * LR)
+    gd_long = gd_floats(None, epochs=3 * EPOCHS)
+    err = {"sgd": abs(sgd["w"] - 2), "gd": abs(gd["w"] - 2), "gd_lr": abs(gd_fast["w"] - 2),
+           "gd_long": abs(gd_long["w"] - 2)}
+    log(tr("faster_gd", updates=EPOCHS, lr=LR, err=err["gd"]))
+    log(tr("faster_sgd", updates=3 * EPOCHS, lr=LR, err=err["sgd"]))
+    log(tr("faster_gd_long", updates=3 * EPOCHS, lr=LR, err=err["gd_long"]))
+    log(tr("faster_gd_lr", updates=EPOCHS, lr=3 * LR, err=err["gd_lr"], predict=gd_fast["predict"]))
+    errata.say("faster", sgd=err["sgd"], gd_lr=err["gd_lr"], gd_long=err["gd_long"], lr=3 * LR)
 
     figures = Figures(out)
-    epochs = list(range(1, EPOCHS + 1))
-    figures.save("liu-er-gd.png", lambda: curves_figure([
-        {"title": "Cost / loss per epoch", "ylabel": "squared error", "series": {
-            "GD: cost (mean over 3 samples) before the update": (epochs, gd["costs"]),
-            "SGD: last sample's loss after its update": (epochs, sgd["losses"]),
-            "SGD, float32 autograd: last sample's loss before its update": (epochs, f32_sgd["losses"]),
-        }},
-        {"title": "w per epoch (the answer is w = 2)", "ylabel": "w", "logy": False, "series": {
-            f"GD, {gd['updates']} updates": (epochs, gd["ws"]),
-            f"SGD, {sgd['updates']} updates": (epochs, sgd["ws"]),
-            "SGD, float32 autograd": (epochs, f32_sgd["ws"]),
-        }},
-    ], title="Liu Er lecture 3: y = w·x on x = [1, 2, 3], y = 2x, lr 0.01"))
+    figures.save("liu-er-gd.png", lambda: _figure(tr, gd, sgd, f32_sgd, gd_fast, lang))
     return {
         "predict_before": W0 * X_NEW,
         "gd_w": gd["w"],
@@ -198,9 +250,43 @@ def run(*, out: Path | None, log: Log = print, data: str | None = None) -> dict:
         "sgd_w": sgd["w"],
         "sgd_predict": sgd["predict"],
         "sgd_updates": sgd["updates"],
+        "sgd_again_predict": again,
+        "sgd_shuffled_predict": shuffled,
         "float32_gd_predict": f32_gd["predict"],
         "float32_sgd_predict": f32_sgd["predict"],
+        "predictions": results,
+        "library": {f"{opt}, {dt}": by_engine for (opt, dt), by_engine in lib.items()},
         "notes_number": NOTES_NUMBER,
         "notes_config": match[0] if match else None,
+        "notes_configs": match,
+        "w_error": err,
+        "gd_lr3_w": gd_fast["w"],
+        "notes_errors": errata.shown,
         "figures": figures.paths,
     }
+
+
+def _pad(label: str, width: int) -> str:
+    return ljust(label, width)
+
+
+def _figure(tr: Texts, gd, sgd, f32_sgd, gd_fast, lang: str):
+    epochs = list(range(1, EPOCHS + 1))
+    gap = lambda ws: [max(abs(w - 2.0), 1e-17) for w in ws]  # noqa: E731  (log scale: no 0)
+    return curves_figure([
+        {"title": tr("fig.cost_title"), "ylabel": tr("fig.cost_y"), "legend": "below", "series": {
+            tr("fig.gd_cost"): (epochs, gd["costs"]),
+            tr("fig.sgd_loss"): (epochs, sgd["losses"]),
+            tr("fig.f32_loss"): (epochs, f32_sgd["losses"]),
+        }},
+        {"title": tr("fig.w_title"), "ylabel": "w", "logy": False, "legend": "below", "series": {
+            tr("fig.gd_w", n=gd["updates"]): (epochs, gd["ws"]),
+            tr("fig.sgd_w", n=sgd["updates"]): (epochs, sgd["ws"]),
+            tr("fig.f32_w"): (epochs, f32_sgd["ws"]),
+        }},
+        {"title": tr("fig.gap_title"), "ylabel": "|w − 2|", "logy": True, "legend": "below", "series": {
+            tr("fig.gd_w", n=gd["updates"]): (epochs, gap(gd["ws"])),
+            tr("fig.sgd_w", n=sgd["updates"]): (epochs, gap(sgd["ws"])),
+            tr("fig.gd_fast", lr=3 * LR, n=gd_fast["updates"]): (epochs, gap(gd_fast["ws"])),
+        }},
+    ], title=tr("fig.title"), lang=lang, height=6.6)

@@ -22,6 +22,7 @@ Data: the course's ``train_catvnoncat.h5`` / ``test_catvnoncat.h5`` when given w
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -29,32 +30,14 @@ import torch
 
 from ..data import Dataset, load, split_dataset
 from ..errors import GdlabError
+from ..i18n import Texts, ljust
 from ..models import LogisticRegression
 from ..train import flat_params, train
-from ..viz import decision_boundary
+from ..viz import decision_boundary, graph_figure, sigmoid_plot
 from ..viz.common import new_figure, styled
-from .common import NOTES_SETTINGS, Figures, Log, curves_figure, table
+from .common import NOTES_SETTINGS, Errata, Figures, Log, curves_figure, paragraph, table
 
 NAME = "ng-logistic"
-TITLE = "Andrew Ng week 2: logistic regression as a neural network"
-SUMMARY = "vectorized forward/backward by hand, squared error vs cross-entropy; digits or --data catvnoncat .h5"
-PLAYGROUND = None  # 64 or 12288 features: there is no (w, b) plane to play on
-EXPLANATION = (
-    "Logistic regression is a one-neuron network: the forward pass computes Z = wᵀX + b "
-    "and A = σ(Z) for all examples in one matrix product, the backward pass follows the "
-    "computational graph back (dZ = A − Y, dw = X·dZᵀ/m, db = mean(dZ)), and the "
-    "hand-written gradients match autograd, which records the same graph while the "
-    "forward code runs (PyTorch's graph is dynamic, built anew each pass, where a static "
-    "graph is declared first and then fed data), and gdlab's engines. The loss is one "
-    "example's error; the cost is its mean over the training set. With cross-entropy the "
-    "gradient with respect to Z is A − Y, large when the prediction is confidently wrong; "
-    "with the squared error it is multiplied by σ'(Z) = A(1 − A), which is almost 0 "
-    "there, so training crawls (and the squared-error cost is not convex in w). Descent "
-    "moves against the gradient of the cost; maximizing the log-likelihood by gradient "
-    "ascent is the same step, since the log-likelihood is the negated cost. On the "
-    "course's cat images (2000 iterations, lr 0.005) train accuracy reaches 99% while "
-    "test accuracy is 70%: the model memorizes 209 pictures of 12288 pixels."
-)
 
 LR, ITERATIONS, EVERY = 0.005, 2000, 100
 POSITIVE, NEGATIVE = 3, 8  # the stand-in: "a 3" plays "cat", "an 8" plays "non-cat"
@@ -69,8 +52,9 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 def propagate(w: np.ndarray, b: float, X: np.ndarray, Y: np.ndarray, *, loss: str = "cross-entropy"):
     """Forward and backward pass over all m examples; returns (cost, dw, db).
 
-    ``w`` (n_x, 1), ``X`` (n_x, m), ``Y`` (1, m). ``loss`` is "cross-entropy" or
-    "squared" (½(A − Y)²).
+    ``w`` (n_x, 1), ``X`` (n_x, m), ``Y`` (1, m). ``loss`` is "cross-entropy",
+    "squared" (½(A − Y)²) or "notes-sign": the notes' cross-entropy with the wrong sign on
+    its second term, −Y log A + (1 − Y) log(1 − A), to show what minimizing it does.
     """
     m = X.shape[1]
     # forward: the computational graph X, w, b -> Z -> A -> J
@@ -80,9 +64,15 @@ def propagate(w: np.ndarray, b: float, X: np.ndarray, Y: np.ndarray, *, loss: st
         # −[Y log A + (1 − Y) log(1 − A)], written from Z so that log(0) never occurs
         cost = float(np.mean(np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))))
         dZ = A - Y  # ∂loss/∂A · ∂A/∂Z = (A − Y)/(A(1 − A)) · A(1 − A)
-    else:
+    elif loss == "squared":
         cost = float(np.mean(0.5 * (A - Y) ** 2))
         dZ = (A - Y) * A * (1 - A)  # ∂loss/∂A · σ'(Z): σ' → 0 when |Z| is large
+    elif loss == "notes-sign":
+        log_a, log_1ma = -np.logaddexp(0, -Z), -np.logaddexp(0, Z)  # log σ(Z), log(1 − σ(Z))
+        cost = float(np.mean(-Y * log_a + (1 - Y) * log_1ma))
+        dZ = -Y * (1 - A) - (1 - Y) * A  # for Y = 0 it pushes Z up: towards the wrong class
+    else:
+        raise ValueError(f"loss must be cross-entropy, squared or notes-sign, got {loss!r}")
     # backward: from dZ to the parameters
     dw = X @ dZ.T / m  # (n_x, m) @ (m, 1) -> (n_x, 1)
     db = float(np.mean(dZ))
@@ -114,46 +104,93 @@ def accuracy(w, b, X, Y) -> float:
     return float(100 - np.mean(np.abs(predictions - Y)) * 100)
 
 
-def stand_in() -> Dataset:
+def stand_in(tr: Texts | None = None) -> Dataset:
     """The digits 3 and 8, pixels / 16, with a stratified 20% test split (seed 0)."""
+    tr = tr or Texts("en", NAME)
     digits = load("digits")
     keep = np.isin(digits.y, (POSITIVE, NEGATIVE))
     data = Dataset(
         X=digits.X[keep] / 16.0, y=(digits.y[keep] == POSITIVE).astype(np.int64),
-        feature_names=list(digits.feature_names), target_name="digit", task="binary",
-        classes=[str(NEGATIVE), str(POSITIVE)], name=f"digits {POSITIVE} vs {NEGATIVE}",
+        feature_names=list(digits.feature_names), target_name=tr("digit"), task="binary",
+        classes=[str(NEGATIVE), str(POSITIVE)], name=tr("standin", pos=POSITIVE, neg=NEGATIVE),
     )
     s = split_dataset(data, test_fraction=0.2, val_fraction=0.0, seed=0)
     data.X, data.y, data.X_test, data.y_test = s.X_train, s.y_train, s.X_test, s.y_test
     return data
 
 
-def user_data(source: str, log: Log) -> Dataset:
+def user_data(source: str, log: Log, tr: Texts | None = None) -> Dataset:
     """A binary data set from ``--data`` (catvnoncat .h5 or any file/built-in name)."""
+    tr = tr or Texts("en", NAME)
     data = load(source)
     if data.task != "binary":
-        what = f"{data.n_classes} classes" if data.classes else "a numeric target"
-        raise GdlabError(f"--data {source}: logistic regression needs two classes; it has {what}")
+        what = tr("n_classes", n=data.n_classes) if data.classes else tr("numeric")
+        raise GdlabError(tr("not_binary", source=source, what=what))
     if data.X_test is None:
         s = split_dataset(data, test_fraction=0.2, val_fraction=0.0, seed=0)
         data.X, data.y, data.X_test, data.y_test = s.X_train, s.y_train, s.X_test, s.y_test
-        log(f"{source} has no test split: using a stratified 20% of it (seed 0)")
+        log(tr("no_test_split", source=source))
     for note in filter(None, [data.meta.get("note")]):
         log(note)
     return data
 
 
-def run(*, out: Path | None, log: Log = print, data: str | None = None) -> dict:
+def notes_loss(a: float, y: float) -> float:
+    """One example's loss as the notes write it: −y log a + (1 − y) log(1 − a)."""
+    return -y * math.log(a) + (1 - y) * math.log(1 - a)
+
+
+def true_loss(a: float, y: float) -> float:
+    """One example's cross-entropy: −[y log a + (1 − y) log(1 − a)]."""
+    return -(y * math.log(a) + (1 - y) * math.log(1 - a))
+
+
+#: The computational graph's example (two features, as the lecture draws it)
+GRAPH_X, GRAPH_Y, GRAPH_W, GRAPH_B = (1.0, 2.0), 1.0, (0.5, -0.2), 0.1
+
+
+def graph_numbers() -> dict:
+    """Forward values and backward gradients of logistic regression on one example.
+
+    The parameter gradients come from gdlab's ``manual`` engine (backward written by
+    hand); the inner nodes' from autograd (``retain_grad``), and the two must agree.
+    """
+    from ..engines import make_engine
+
+    model = LogisticRegression(2).double()
+    with torch.no_grad():
+        model.layers[0].weight.copy_(torch.tensor([GRAPH_W], dtype=torch.float64))
+        model.layers[0].bias.fill_(GRAPH_B)
+    X = torch.tensor([GRAPH_X], dtype=torch.float64)
+    y = torch.tensor([[GRAPH_Y]], dtype=torch.float64)
+    loss, (dW, db) = make_engine("manual", model, loss="bce").loss_and_grads(X, y)
+    z = model(X)  # the logit z = w₁x₁ + w₂x₂ + b, recorded by autograd
+    z.retain_grad()
+    a = torch.sigmoid(z)
+    a.retain_grad()
+    L = -(y * torch.log(a) + (1 - y) * torch.log(1 - a)).sum()
+    L.backward()
+    auto = [float(v) for v in model.layers[0].weight.grad.reshape(-1)] + [float(model.layers[0].bias.grad)]
+    hand = [float(v) for v in dW.reshape(-1)] + [float(db.reshape(-1)[0])]
+    return {
+        "z": z.item(), "a": a.item(), "loss": L.item(), "engine_loss": float(loss),
+        "dL_da": a.grad.item(), "dL_dz": z.grad.item(), "dw": hand[:2], "db": hand[2],
+        "autograd_difference": max(abs(p - q) for p, q in zip(hand, auto, strict=True)),
+    }
+
+
+def run(*, out: Path | None, log: Log = print, data: str | None = None, lang: str = "en") -> dict:
     """Run the lesson; returns the numbers it printed."""
-    dataset = stand_in() if data is None else user_data(data, log)
+    tr = Texts(lang, NAME)
+    errata = Errata(tr, log)
+    dataset = stand_in(tr) if data is None else user_data(data, log, tr)
     X, Y = dataset.X.T, dataset.y.reshape(1, -1).astype(np.float64)  # (n_x, m), (1, m)
     X_test, Y_test = dataset.X_test.T, dataset.y_test.reshape(1, -1).astype(np.float64)
     c0, c1 = dataset.classes
-    log(f"data: {dataset.name}; classes 0 = {c0!r}, 1 = {c1!r}")
-    log(f"train_set_x: {X.shape} (one unrolled image per column), train_set_y: {Y.shape}; "
-        f"test: {X_test.shape[1]} examples; {int(Y.sum())} of {Y.shape[1]} training labels are 1")
+    log(tr("data", name=dataset.name, c0=c0, c1=c1))
+    log(tr("shapes", x=X.shape, y=Y.shape, m_test=X_test.shape[1], ones=int(Y.sum()), m=Y.shape[1]))
 
-    log("\n== 1. the vectorized forward and backward pass, checked against autograd ==")
+    log("\n" + tr("h.pass"))
     rng = np.random.default_rng(0)
     w_chk, b_chk = 0.01 * rng.standard_normal((X.shape[0], 1)), 0.1
     cost, dw, db = propagate(w_chk, b_chk, X, Y)
@@ -163,8 +200,7 @@ def run(*, out: Path | None, log: Log = print, data: str | None = None) -> dict:
     J = torch.nn.functional.binary_cross_entropy(A, torch.from_numpy(Y))
     J.backward()
     grad_diff = max(float(np.abs(dw - wt.grad.numpy()).max()), abs(db - bt.grad.item()))
-    log(f"at a random w: cost {cost:.6f}; hand-written dw, db vs autograd: "
-        f"largest difference {grad_diff:.2g}")
+    log(tr("grad_check", cost=cost, diff=grad_diff))
     w_up = torch.tensor(w_chk, requires_grad=True)
     log_likelihood = -torch.nn.functional.binary_cross_entropy(
         torch.sigmoid(w_up.T @ torch.from_numpy(X) + b_chk), torch.from_numpy(Y))
@@ -172,10 +208,16 @@ def run(*, out: Path | None, log: Log = print, data: str | None = None) -> dict:
     ascent = w_chk + LR * w_up.grad.numpy()  # climb −J ...
     descent = w_chk - LR * dw  # ... or descend J (hand-written dw)
     ascent_diff = float(np.abs(ascent - descent).max())
-    log(f"one gradient-ascent step on the log-likelihood −J and one descent step on J "
-        f"land on the same w (largest difference {ascent_diff:.2g})")
+    log(tr("ascent", diff=ascent_diff))
 
-    log(f"\n== 2. training: {ITERATIONS} iterations, learning rate {LR}, cross-entropy ==")
+    log("\n" + tr("h.graph"))
+    g = graph_numbers()
+    paragraph(log, tr("graph_forward", x1=GRAPH_X[0], x2=GRAPH_X[1], w1=GRAPH_W[0], w2=GRAPH_W[1],
+                      b=GRAPH_B, y=GRAPH_Y, z=g["z"], a=g["a"], loss=g["loss"]))
+    paragraph(log, tr("graph_backward", da=g["dL_da"], dz=g["dL_dz"], dw1=g["dw"][0], dw2=g["dw"][1],
+                      db=g["db"], diff=g["autograd_difference"]))
+
+    log("\n" + tr("h.train", iterations=ITERATIONS, lr=LR))
     ce = optimize(X, Y, log=log)
     ce_train, ce_test = accuracy(ce["w"], ce["b"], X, Y), accuracy(ce["w"], ce["b"], X_test, Y_test)
     log(f"train accuracy: {ce_train} %")
@@ -190,54 +232,52 @@ def run(*, out: Path | None, log: Log = print, data: str | None = None) -> dict:
     ours = np.concatenate([ce["w"].reshape(-1), [ce["b"]]])
     lib_diff = float(np.abs(flat_params(lib.model) - ours).max())
     lib_test = 100.0 * lib.metrics["test"]["accuracy"]
-    log(f"gdlab.train(LogisticRegression, optimizer='gd', engine='manual') reaches the same "
-        f"parameters (largest difference {lib_diff:.2g}) and test accuracy {lib_test:g} %")
+    log(tr("library", diff=lib_diff, acc=lib_test))
+    errata.say("threshold", b=ce["b"], minus_b=-ce["b"])
 
-    log("\n== 3. squared error vs cross-entropy on a sigmoid output ==")
+    log("\n" + tr("h.losses"))
+    errata.say("sign", wrong=notes_loss(0.9, 0.0), right=notes_loss(0.1, 0.0),
+               true_wrong=true_loss(0.9, 0.0), true_right=true_loss(0.1, 0.0))
+    signed = optimize(X, Y, loss="notes-sign")
+    signed_acc = signed["accuracies"][-1][1]
+    paragraph(log, tr("sign_run", iterations=ITERATIONS, acc=signed_acc, cost=signed["costs"][-1],
+                      share=100 * float(Y.mean())))
     z = np.array([-6.0, -3.0, 0.0, 3.0, 6.0])
     a = sigmoid(z)
     rows = [[f"{zi:g}", a_i, -np.log(a_i), a_i - 1, 0.5 * (a_i - 1) ** 2, (a_i - 1) * a_i * (1 - a_i)]
             for zi, a_i in zip(z, a, strict=True)]
-    log("one example with label y = 1 (z < 0: the prediction is wrong):")
-    for line in table(["z", "a = σ(z)", "CE loss", "∂CE/∂z", "SE loss", "∂SE/∂z"], rows):
+    log(tr("one_example"))
+    for line in table(["z", "a = σ(z)", tr("col.ce"), "∂CE/∂z", tr("col.se"), "∂SE/∂z"], rows):
         log("  " + line)
     se = optimize(X, Y, loss="squared")
     se_train, se_test = accuracy(se["w"], se["b"], X, Y), accuracy(se["w"], se["b"], X_test, Y_test)
-    log(f"from w = 0 (every prediction 0.5), {ITERATIONS} iterations:")
-    for name, acc_tr, acc_te in (("cross-entropy", ce_train, ce_test), ("squared error", se_train, se_test)):
-        log(f"  {name:<14} train accuracy {acc_tr:.2f} %, test accuracy {acc_te:.2f} %")
+    log(tr("from_zero", iterations=ITERATIONS))
+    for key, acc_tr, acc_te in (("ce", ce_train, ce_test), ("se", se_train, se_test)):
+        log(tr("acc_line", name=ljust(tr(f"name.{key}"), 14), train=acc_tr, test=acc_te))
     wrong = (-2 * ce["w"], -2 * ce["b"])  # the trained model flipped and doubled
-    log(f"from a confidently wrong start (w, b = −2 x the trained ones: train accuracy "
-        f"{accuracy(*wrong, X, Y):.2f} %), {ITERATIONS} iterations:")
+    log(tr("wrong_start", acc=accuracy(*wrong, X, Y), iterations=ITERATIONS))
     ce_wrong, se_wrong = optimize(X, Y, start=wrong), optimize(X, Y, loss="squared", start=wrong)
-    for name, r in (("cross-entropy", ce_wrong), ("squared error", se_wrong)):
-        log(f"  {name:<14} train accuracy {r['accuracies'][-1][1]:.2f} %, test accuracy "
-            f"{accuracy(r['w'], r['b'], X_test, Y_test):.2f} %")
+    for key, r in (("ce", ce_wrong), ("se", se_wrong)):
+        log(tr("acc_line", name=ljust(tr(f"name.{key}"), 14), train=r["accuracies"][-1][1],
+               test=accuracy(r["w"], r["b"], X_test, Y_test)))
 
     figures = Figures(out)
-    z_grid = np.linspace(-8, 8, 161)
-    figures.save("ng-cost.png", lambda: curves_figure([
-        {"title": "From w = 0", "ylabel": "train accuracy (%)", "logy": False, "series": {
-            "cross-entropy": tuple(zip(*ce["accuracies"], strict=True)),
-            "squared error": tuple(zip(*se["accuracies"], strict=True))}},
-        {"title": "From a confidently wrong w", "ylabel": "train accuracy (%)", "logy": False,
-         "series": {"cross-entropy": tuple(zip(*ce_wrong["accuracies"], strict=True)),
-                    "squared error": tuple(zip(*se_wrong["accuracies"], strict=True))}},
-        {"title": "∂loss/∂z for one example, y = 1", "ylabel": "∂loss/∂z", "logy": False,
-         "xlabel": "z = wᵀx + b", "series": {
-             "cross-entropy: a − y": (z_grid, sigmoid(z_grid) - 1),
-             "squared error: (a − y)·a(1 − a)": (z_grid, _se_grad(z_grid))}},
-    ], title=f"Cross-entropy versus squared error on {dataset.name}, lr {LR}", xlabel="iteration"))
+    runs = {"ce": ce, "se": se, "ce_wrong": ce_wrong, "se_wrong": se_wrong}
+    figures.save("ng-cost.png", lambda: _cost_figure(runs, dataset.name, tr, lang))
+    figures.save("ng-accuracy.png", lambda: _accuracy_figure(runs, dataset.name, tr, lang))
+    figures.save("ng-sigmoid.png", lambda: sigmoid_plot(lang=lang))
+    figures.save("ng-graph.png", lambda: _graph_figure(g, tr, lang))
     figures.save("ng-boundary.png", lambda: decision_boundary(
         lambda Xr: _proba(ce["w"], ce["b"], Xr), dataset.X_test, dataset.y_test,
-        classes=dataset.classes, target_name=dataset.target_name,
-        title=f"Test examples of {dataset.name} and the trained logistic regression"))
-    figures.save("ng-weights.png", lambda: _weights_figure(ce["w"], dataset.name))
+        classes=dataset.classes, target_name=dataset.target_name, lang=lang,
+        title=tr("fig.boundary", name=dataset.name)))
+    figures.save("ng-weights.png", lambda: _weights_figure(ce["w"], dataset.name, tr))
     return {
         "n_features": int(X.shape[0]),
         "n_train": int(X.shape[1]),
         "n_test": int(X_test.shape[1]),
         "costs": ce["costs"][::EVERY],
+        "squared_error_costs": se["costs"][::EVERY],
         "train_accuracy": ce_train,
         "test_accuracy": ce_test,
         "grad_check": grad_diff,
@@ -249,6 +289,11 @@ def run(*, out: Path | None, log: Log = print, data: str | None = None) -> dict:
         "wrong_start_train_accuracy": ce_wrong["accuracies"][0][1],
         "wrong_start_cross_entropy_accuracy": ce_wrong["accuracies"][-1][1],
         "wrong_start_squared_error_accuracy": se_wrong["accuracies"][-1][1],
+        "notes_sign_accuracy": signed_acc,
+        "notes_sign_final_cost": signed["costs"][-1],
+        "bias": ce["b"],
+        "graph": g,
+        "notes_errors": errata.shown,
         "figures": figures.paths,
     }
 
@@ -263,27 +308,88 @@ def _proba(w: np.ndarray, b: float, rows: np.ndarray) -> np.ndarray:
     return np.hstack([1 - p, p])
 
 
-def _as_image(w: np.ndarray) -> np.ndarray:
-    """A square (side, side) picture of the weights: RGB images average their 3 channels."""
+def _cost_figure(runs: dict, name: str, tr: Texts, lang: str):
+    """The cost per iteration (each loss's own cost) and ∂loss/∂z for one example."""
+    its = np.arange(ITERATIONS)
+    z_grid = np.linspace(-8, 8, 161)
+    return curves_figure([
+        {"title": tr("fig.from_zero"), "ylabel": tr("fig.cost_y"), "logy": True, "legend": "below",
+         "series": {tr("fig.ce_cost"): (its, runs["ce"]["costs"]),
+                    tr("fig.se_cost"): (its, runs["se"]["costs"])}},
+        {"title": tr("fig.from_wrong"), "ylabel": tr("fig.cost_y"), "logy": True, "legend": "below",
+         "series": {tr("fig.ce_cost"): (its, runs["ce_wrong"]["costs"]),
+                    tr("fig.se_cost"): (its, runs["se_wrong"]["costs"])}},
+        {"title": tr("fig.dz_title"), "ylabel": "∂loss/∂z", "logy": False, "legend": "below",
+         "xlabel": "z = wᵀx + b", "series": {
+             tr("fig.ce_dz"): (z_grid, sigmoid(z_grid) - 1),
+             tr("fig.se_dz"): (z_grid, _se_grad(z_grid))}},
+    ], title=tr("fig.cost_title", name=name, lr=LR), xlabel=tr("fig.iteration"), lang=lang, height=6.2)
+
+
+def _accuracy_figure(runs: dict, name: str, tr: Texts, lang: str):
+    def acc(r):
+        return tuple(zip(*r["accuracies"], strict=True))
+
+    return curves_figure([
+        {"title": tr("fig.from_zero"), "ylabel": tr("fig.acc_y"), "logy": False, "series": {
+            tr("name.ce"): acc(runs["ce"]), tr("name.se"): acc(runs["se"])}},
+        {"title": tr("fig.from_wrong"), "ylabel": tr("fig.acc_y"), "logy": False, "series": {
+            tr("name.ce"): acc(runs["ce_wrong"]), tr("name.se"): acc(runs["se_wrong"])}},
+    ], title=tr("fig.acc_title", name=name, lr=LR), xlabel=tr("fig.iteration"), lang=lang)
+
+
+def _graph_figure(g: dict, tr: Texts, lang: str):
+    """The lecture's graph x₁, w₁, x₂, w₂, b → z → a → L with the engine's numbers."""
+    (x1, x2), (w1, w2) = GRAPH_X, GRAPH_W
+    column = (0.92, 0.74, 0.56, 0.38, 0.20)  # the inputs, top to bottom
+    nodes = {
+        "x1": {"xy": (0.11, column[0]), "label": "x₁", "value": f"x₁ = {x1:g}"},
+        "w1": {"xy": (0.11, column[1]), "label": "w₁", "value": f"w₁ = {w1:g}",
+               "grad": f"∂L/∂w₁ = x₁·dz = {g['dw'][0]:.4f}"},
+        "x2": {"xy": (0.11, column[2]), "label": "x₂", "value": f"x₂ = {x2:g}"},
+        "w2": {"xy": (0.11, column[3]), "label": "w₂", "value": f"w₂ = {w2:g}",
+               "grad": f"∂L/∂w₂ = x₂·dz = {g['dw'][1]:.4f}"},
+        "b": {"xy": (0.11, column[4]), "label": "b", "value": f"b = {GRAPH_B:g}",
+              "grad": f"∂L/∂b = dz = {g['db']:.4f}"},
+        "z": {"xy": (0.40, 0.56), "width": 0.22, "label": "z = w₁x₁ + w₂x₂ + b",
+              "value": f"z = {g['z']:.4f}", "grad": f"dz = ∂L/∂z = a − y\n= {g['dL_dz']:.4f}"},
+        "a": {"xy": (0.665, 0.56), "width": 0.25, "label": "a = σ(z)", "value": f"a = {g['a']:.4f}",
+              "grad": f"da = ∂L/∂a = −y/a + (1−y)/(1−a)\n= {g['dL_da']:.4f}"},
+        "L": {"xy": (0.905, 0.56), "width": 0.18, "label": "L(a, y)", "value": f"y = {GRAPH_Y:g}, L = {g['loss']:.4f}",
+              "grad": "∂L/∂L = 1"},
+    }
+    edges = [("x1", "z"), ("w1", "z"), ("x2", "z"), ("w2", "z"), ("b", "z"), ("z", "a"), ("a", "L")]
+    return graph_figure(nodes, edges, title=tr("fig.graph_title"), subtitle=tr("fig.graph_sub"), lang=lang)
+
+
+def _as_channels(w: np.ndarray) -> list[np.ndarray]:
+    """Square (side, side) pictures of the weights, one per colour channel: the course's
+    images are unrolled channel-last (the pixel's R, G, B next to each other)."""
     n = w.size
     for channels in (3, 1):
         side = round((n / channels) ** 0.5)
         if side * side * channels == n:
-            return w.reshape(side, side, channels).mean(axis=2)
-    return w.reshape(1, n)  # not an image: one row
+            image = w.reshape(side, side, channels)
+            return [image[:, :, c] for c in range(channels)]
+    return [w.reshape(1, n)]  # not an image: one row
 
 
 @styled
-def _weights_figure(w: np.ndarray, name: str):
-    """The learned weights as an image: where a bright pixel pushes towards class 1."""
-    image = _as_image(w.reshape(-1))
-    fig = new_figure(6.5, 7.5)
-    ax = fig.subplots(1, 1)
-    limit = float(np.abs(image).max()) or 1.0
-    im = ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)
-    fig.colorbar(im, ax=ax, label="weight (red: pushes towards class 1)")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.grid(False)
-    fig.suptitle(f"The learned weights w as an image ({name})")
+def _weights_figure(w: np.ndarray, name: str, tr: Texts):
+    """The learned weights as images, one per colour channel, on one colour scale."""
+    channels = _as_channels(w.reshape(-1))
+    names = [tr("fig.red"), tr("fig.green"), tr("fig.blue")] if len(channels) == 3 else [tr("fig.grey")]
+    fig = new_figure(6.5 if len(channels) == 3 else 7.5, 15.0 if len(channels) == 3 else 8.5)
+    axes = fig.subplots(1, len(channels), squeeze=False)[0]
+    limit = float(max(np.abs(c).max() for c in channels)) or 1.0
+    for ax, image, label in zip(axes, channels, names, strict=True):
+        im = ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)
+        ax.set_title(label, fontsize=12)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+    fig.colorbar(im, ax=list(axes), label=tr("fig.weight_bar"), shrink=0.85)
+    fig.suptitle(tr("fig.weights_title" if len(channels) == 3 else "fig.weights_title_grey", name=name))
     return fig

@@ -29,33 +29,18 @@ from torch import nn
 
 from ..data import Dataset, load
 from ..engines import make_engine
+from ..i18n import Texts, t
 from ..models import MLP, SoftmaxRegression
 from ..train import Callback, flat_params, train
 from ..viz import decision_boundary, loss_curve
-from .common import NOTES_SETTINGS, Figures, Log, curves_figure, table
+from ..viz.boundary import BINARY_COLORS
+from ..viz.common import COLORS, new_figure, styled
+from .common import LINESTYLES, NOTES_SETTINGS, Errata, Figures, Log, table
 
 NAME = "seed004-network"
-TITLE = "A 4-10-1 sigmoid network and softmax regression in PyTorch (seed 004)"
-SUMMARY = "4→10→1 sigmoid network with BCE; softmax regression done right beside the notes' double softmax"
-PLAYGROUND = {
-    "data": "classification", "model": "mlp", "hidden": [10], "activation": "sigmoid",
-    "optimizer": "gd", "lr": 0.1, "epochs": 1000, "loss": "bce", "standardize": False,
-}
-EXPLANATION = (
-    "Training is forward then backward: the forward pass computes the prediction and the "
-    "loss, backward applies the chain rule from the loss back through each layer (the "
-    "hand-written backward of gdlab's manual engine matches autograd), and the optimizer "
-    "steps against the gradient. Each full-batch epoch here is one iteration. For softmax "
-    "regression, CrossEntropyLoss already applies log-softmax to the raw outputs (logits); "
-    "applying softmax first feeds it numbers between 0 and 1, so the loss it prints cannot "
-    "drop below a floor (0.551 with 3 outputs) and is not the model's real cross-entropy, "
-    "and the extra softmax shrinks the gradients, so training is slower. The third output "
-    "for 2-class data is a class that never occurs: it only learns to be unlikely. The "
-    "predicted class barely changes, so accuracy looks alike, but the loss (and the "
-    "probabilities) are wrong: give the loss the logits, with one output per class."
-)
 
 SEED, LR, EPOCHS, EVERY = 0, 0.1, 1000, 100
+NEIGHBOURS = 15  # the vote that measures how much two features tell about the class
 
 
 class StepPrinter(Callback):
@@ -69,8 +54,8 @@ class StepPrinter(Callback):
             self.log(f"Epoch [{step}/{EPOCHS}], Loss: {loss:.4f}")
 
 
-def network_part(data: Dataset, log: Log):
-    """The 4 → 10 → 1 sigmoid network with BCE, and a backprop check."""
+def network_part(data: Dataset, log: Log, tr: Texts, errata: Errata):
+    """The 4 → 10 → 1 sigmoid network with BCE, a backprop check, and what backward does."""
     X = torch.as_tensor(data.X, dtype=torch.float32)
     y = torch.as_tensor(data.y, dtype=torch.float32).reshape(-1, 1)
     torch.manual_seed(SEED)
@@ -78,15 +63,59 @@ def network_part(data: Dataset, log: Log):
     _, by_hand = make_engine("manual", model, loss="bce").loss_and_grads(X, y)
     _, by_autograd = make_engine("autograd", model, loss="bce").loss_and_grads(X, y)
     backprop_diff = max(float((a - b).abs().max()) for a, b in zip(by_hand, by_autograd, strict=True))
-    log("model: Linear(4, 10) -> sigmoid -> Linear(10, 1) -> sigmoid, BCELoss "
-        "(gdlab computes sigmoid + BCE together from the logit, which is stabler)")
-    log(f"backpropagation written by hand vs autograd, at the start: largest gradient "
-        f"difference {backprop_diff:.2g}")
+    log(tr("model"))
+    log(tr("backprop_check", diff=backprop_diff))
+    moved = backward_is_not_a_step(model, X, y)
+    errata.say("backprop", backward=moved["backward"], step=moved["step"], lr=LR)
     run = train(model, data, optimizer="gd", lr=LR, epochs=EPOCHS, loss="bce", engine="nn",
                 seed=SEED, callbacks=[StepPrinter(log)], **NOTES_SETTINGS)
     acc = run.history[-1]["accuracy"]
     log(f"Accuracy: {100 * acc:.2f}%")
-    return run, backprop_diff
+    errata.say("sgd", rows=data.n_samples, updates=len(run.steps), epochs=EPOCHS)
+    return run, backprop_diff, moved
+
+
+def backward_is_not_a_step(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> dict:
+    """How far the parameters move in ``loss.backward()`` (not at all) and in
+    ``optimizer.step()`` (lr x gradient), on a copy of ``model``."""
+    import copy
+
+    net = copy.deepcopy(model)
+    optimizer = torch.optim.SGD(net.parameters(), lr=LR)
+    before = torch.cat([p.detach().reshape(-1).clone() for p in net.parameters()])
+    loss = F.binary_cross_entropy_with_logits(net(X), y)
+    optimizer.zero_grad()
+    loss.backward()  # backpropagation: fills every p.grad by the chain rule
+    after_backward = torch.cat([p.detach().reshape(-1).clone() for p in net.parameters()])
+    optimizer.step()  # the optimizer: moves each p by −lr·p.grad
+    after_step = torch.cat([p.detach().reshape(-1) for p in net.parameters()])
+    return {"backward": float((after_backward - before).abs().max()),
+            "step": float((after_step - before).abs().max())}
+
+
+def signal_of_pairs(X: np.ndarray, y: np.ndarray, k: int = NEIGHBOURS) -> dict:
+    """For each pair of features: the share of rows whose k nearest neighbours (in those
+    two features only, leaving the row out) vote for its class. 0.5 is a coin toss."""
+    out = {}
+    n = X.shape[1]
+    for i in range(n):
+        for j in range(i + 1, n):
+            P = X[:, [i, j]]
+            D = ((P[:, None, :] - P[None, :, :]) ** 2).sum(axis=-1)  # (m, m) squared distances
+            np.fill_diagonal(D, np.inf)
+            near = np.argpartition(D, k, axis=1)[:, :k]
+            vote = y[near].mean(axis=1) > 0.5
+            out[(i, j)] = float((vote == y).mean())
+    return out
+
+
+def nonlinearity(run, X: np.ndarray) -> dict:
+    """The network's logit at the midpoint of two rows against the mean of their logits:
+    equal for any linear (affine) model, different for this one."""
+    a, b = X[0:1], X[1:2]
+    logit = lambda rows: float(run.model(torch.as_tensor(rows, dtype=torch.float32)).item())  # noqa: E731
+    with torch.no_grad():
+        return {"midpoint": logit((a + b) / 2), "mean": (logit(a) + logit(b)) / 2}
 
 
 def softmax_loop(X, y, *, outputs: int, softmax_first: bool, log: Log | None = None) -> dict:
@@ -119,20 +148,27 @@ def softmax_loop(X, y, *, outputs: int, softmax_first: bool, log: Log | None = N
             "accuracy": acc, "start": start, "model": fc}
 
 
-def run(*, out: Path | None, log: Log = print, data: str | None = None) -> dict:
+def run(*, out: Path | None, log: Log = print, data: str | None = None, lang: str = "en") -> dict:
     """Run the lesson; returns the numbers it printed."""
+    tr = Texts(lang, NAME)
+    errata = Errata(tr, log)
     dataset = load("classification")
-    log(f"data: make_classification, {dataset.n_samples} rows, {dataset.n_features} features "
-        f"(2 informative), classes {dataset.classes}, random_state 42")
+    log(tr("data", n=dataset.n_samples, d=dataset.n_features, classes=dataset.classes))
+    pairs = signal_of_pairs(dataset.X, dataset.y)
+    best = max(pairs, key=pairs.get)
+    names = dataset.feature_names
 
-    log(f"\n== 1. network 4 -> 10 -> 1, sigmoid, BCELoss, SGD lr {LR}, {EPOCHS} full-batch epochs ==")
-    net, backprop_diff = network_part(dataset, log)
+    log("\n" + tr("h.network", lr=LR, epochs=EPOCHS))
+    net, backprop_diff, moved = network_part(dataset, log, tr, errata)
+    errata.say("plt", lines=EPOCHS // EVERY + 1, softmax_lines=EPOCHS // EVERY)
+    bend = nonlinearity(net, dataset.X)
+    errata.say("linear", midpoint=bend["midpoint"], mean=bend["mean"])
 
     X = torch.as_tensor(dataset.X, dtype=torch.float32)
     y = torch.as_tensor(dataset.y, dtype=torch.int64)
-    log("\n== 2a. softmax regression done right: Linear(4, 2), CrossEntropyLoss on the logits ==")
+    log("\n" + tr("h.right"))
     right = softmax_loop(X, y, outputs=2, softmax_first=False, log=log)
-    log("\n== 2b. the notes' variant: Linear(4, 3), softmax, then CrossEntropyLoss ==")
+    log("\n" + tr("h.notes"))
     notes = softmax_loop(X, y, outputs=3, softmax_first=True, log=log)
     variants = {
         "right: 2 outputs, logits": right,
@@ -141,16 +177,15 @@ def run(*, out: Path | None, log: Log = print, data: str | None = None) -> dict:
         "notes: 3 outputs, softmax first": notes,
     }
 
-    log("\n== 2c. the difference, after 1000 epochs ==")
-    rows = [[name, v["printed_loss"], v["true_loss"], f"{100 * v['accuracy']:.2f}%"]
+    log("\n" + tr("h.difference", epochs=EPOCHS))
+    rows = [[tr(f"variant.{name}"), v["printed_loss"], v["true_loss"], f"{100 * v['accuracy']:.2f}%"]
             for name, v in variants.items()]
-    for line in table(["variant", "printed loss", "true cross-entropy", "accuracy"], rows):
+    for line in table([tr("col.variant"), tr("col.printed"), tr("col.true"), tr("col.accuracy")], rows):
         log(line)
     floor = math.log(1 + 2 / math.e)
-    log(f"the printed loss of the notes' variant is {notes['printed_loss']:.4f}; with 3 outputs "
-        f"softmax-then-CrossEntropyLoss cannot go below log(1 + 2/e) = {floor:.4f}")
-    log(f"its real cross-entropy is {notes['true_loss']:.4f} against {right['true_loss']:.4f} done "
-        f"right; accuracy {100 * notes['accuracy']:.2f}% against {100 * right['accuracy']:.2f}%")
+    log(tr("floor", printed=notes["printed_loss"], floor=floor))  # one line: "log(1 + 2/e) = …" whole
+    log(tr("real", notes=notes["true_loss"], right=right["true_loss"],
+           notes_acc=100 * notes["accuracy"], right_acc=100 * right["accuracy"]))
 
     # the right variant through gdlab: same start, same full batches
     two_class = Dataset(X=dataset.X, y=dataset.y, feature_names=dataset.feature_names,
@@ -162,19 +197,27 @@ def run(*, out: Path | None, log: Log = print, data: str | None = None) -> dict:
                 engine="nn", seed=SEED, **NOTES_SETTINGS)
     plain = torch.cat([p.detach().reshape(-1) for p in right["model"].parameters()]).double().numpy()
     lib_diff = float(np.abs(flat_params(lib.model) - plain).max())
-    log(f"gdlab.train(SoftmaxRegression(4, 2), loss='cross-entropy') matches the plain loop done "
-        f"right (largest parameter difference {lib_diff:.2g})")
+    log(tr("library", diff=lib_diff))
+    errata.say("scatter", k=NEIGHBOURS, notes=pairs[0, 1], best=pairs[best], a=names[best[0]],
+               b=names[best[1]], share=100 * float(np.mean(dataset.y)))
 
+    predictions = {
+        "network": net.predict_proba(dataset.X).argmax(axis=1),
+        "right": right["model"](X).argmax(1).numpy(),
+        "notes": notes["model"](X).argmax(1).numpy(),
+    }
     figures = Figures(out)
     figures.save("seed004-network-loss.png", lambda: loss_curve(
-        net.history, loss_name="bce", title="4-10-1 sigmoid network: BCE loss and accuracy, lr 0.1"))
+        net.history, loss_name="bce", lang=lang, title=tr("fig.network_loss")))
+    figures.save("seed004-scatter.png", lambda: _scatter_figure(
+        dataset, predictions, pairs, best, tr))
     figures.save("seed004-network-boundary.png", lambda: decision_boundary(
         net.predict_proba, dataset.X, dataset.y, feature_names=dataset.feature_names,
-        classes=dataset.classes, title="4-10-1 sigmoid network: predicted probability"))
-    figures.save("seed004-softmax.png", lambda: _softmax_figure(variants))
+        classes=dataset.classes, lang=lang, title=tr("fig.network_boundary")))
+    figures.save("seed004-softmax.png", lambda: _softmax_figure(variants, tr, lang))
     figures.save("seed004-softmax-boundary.png", lambda: decision_boundary(
         lib.predict_proba, dataset.X, dataset.y, feature_names=dataset.feature_names,
-        classes=dataset.classes, title="Softmax regression done right: predicted probability"))
+        classes=dataset.classes, lang=lang, title=tr("fig.softmax_boundary")))
     return {
         "backprop_difference": backprop_diff,
         "network_losses": [s["loss"] for s in net.steps[EVERY - 1 :: EVERY]],
@@ -183,24 +226,64 @@ def run(*, out: Path | None, log: Log = print, data: str | None = None) -> dict:
                     for name, v in variants.items()},
         "softmax_floor_3_outputs": floor,
         "library_difference": lib_diff,
+        "pair_signal": {f"{names[i]},{names[j]}": v for (i, j), v in pairs.items()},
+        "informative_pair": [names[best[0]], names[best[1]]],
+        "backward_moves": moved["backward"],
+        "step_moves": moved["step"],
+        "nonlinearity": bend,
+        "notes_errors": errata.shown,
         "figures": figures.paths,
     }
 
 
-def _softmax_figure(variants: dict):
+@styled
+def _scatter_figure(dataset: Dataset, predictions: dict, pairs: dict, best: tuple, tr: Texts):
+    """Top: the notes' view (features 0 and 1) coloured by each model's prediction;
+    bottom: the two features that carry the signal, coloured the same way."""
+    fig = new_figure(10.5, 13.0)
+    names = dataset.feature_names
+    for row, (sub, (i, j)) in enumerate(zip(fig.subfigures(2, 1), ((0, 1), best), strict=True)):
+        axes = sub.subplots(1, 3)
+        for col, (key, pred) in enumerate(predictions.items()):
+            ax = axes[col]
+            acc = float((pred == dataset.y).mean())
+            for c in (0, 1):
+                sel = pred == c
+                ax.scatter(dataset.X[sel, i], dataset.X[sel, j], s=9, alpha=0.7,
+                           color=BINARY_COLORS[c], label=tr("fig.predicted", c=c))
+            ax.set_xlabel(names[i])
+            ax.set_ylabel(names[j])
+            ax.set_title(tr(f"fig.model.{key}", acc=acc), fontsize=11.5)
+            if col == 0:
+                ax.legend(loc="upper left", fontsize=9.5)
+        sub.suptitle(tr("fig.row_notes" if row == 0 else "fig.row_signal", a=names[i], b=names[j],
+                        k=NEIGHBOURS, acc=pairs[i, j]), fontsize=12.5, fontweight="bold")
+    fig.suptitle(tr("fig.scatter_title"))
+    return fig
+
+
+@styled
+def _softmax_figure(variants: dict, tr: Texts, lang: str):
     """The loss each variant prints (with the floors of softmax-first) and its accuracy."""
     epochs = list(range(1, EPOCHS + 1))
-    fig = curves_figure([
-        {"title": "The loss each variant prints", "ylabel": "CrossEntropyLoss value", "logy": False,
-         "series": {k: (epochs, v["losses"]) for k, v in variants.items()}},
-        {"title": "Accuracy", "ylabel": "accuracy", "logy": False,
-         "series": {k: (epochs, v["accuracies"]) for k, v in variants.items()}},
-    ], title="Softmax regression: logits into CrossEntropyLoss versus softmax first")
-    ax = fig.axes[0]
-    for k in (2, 3):
+    fig = new_figure(6.4)
+    ax_loss, ax_acc = fig.subplots(1, 2)
+    handles = []
+    for i, (name, v) in enumerate(variants.items()):
+        style = {"color": COLORS[i], "linestyle": LINESTYLES[i], "linewidth": 1.8}
+        (line,) = ax_loss.plot(epochs, v["losses"], label=tr(f"variant.{name}"), **style)
+        ax_acc.plot(epochs, v["accuracies"], **style)
+        handles.append(line)
+    for k, color in ((2, "#555555"), (3, "#999999")):
         floor = math.log(1 + (k - 1) / math.e)
-        ax.axhline(floor, color="gray", linestyle=":", linewidth=1.2)
-        ax.annotate(f"floor of softmax first, {k} outputs: {floor:.3f}", (EPOCHS, floor),
-                    xytext=(0, 3), textcoords="offset points", ha="right", fontsize=9.5,
-                    color="dimgray")
+        handles.append(ax_loss.axhline(floor, color=color, linestyle=(0, (1, 2)), linewidth=1.6,
+                                       label=tr("fig.floor", k=k, floor=floor)))
+    ax_loss.set_title(tr("fig.printed_title"), fontsize=12)
+    ax_loss.set_xlabel(t("viz.epoch_short", lang))
+    ax_loss.set_ylabel(tr("fig.printed_y"))
+    ax_acc.set_title(tr("fig.accuracy_title"), fontsize=12)
+    ax_acc.set_xlabel(t("viz.epoch_short", lang))
+    ax_acc.set_ylabel(tr("fig.accuracy_y"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=3)
+    fig.suptitle(tr("fig.softmax_title"))
     return fig

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from ..i18n import Texts
 from .common import COLORS, MARKERS, new_figure, styled
 
 BINARY_COLORS = ("#2166AC", "#B2182B")  # the ends of the RdBu heat map: class 0 blue, 1 red
@@ -54,6 +55,7 @@ def decision_boundary(
     target_name: str = "class",
     grid: int = 200,
     title: str | None = None,
+    lang: str = "en",
 ) -> Figure:
     """Predicted probability over the plane with the data on top.
 
@@ -75,13 +77,16 @@ def decision_boundary(
         Class labels in index order.
     grid : int, default=200
         Heat-map resolution per axis.
+    lang : {"en", "zh"}, default="en"
+        Language of the labels.
     """
+    tr = Texts(lang, "viz")
     X = np.asarray(X, dtype=np.float64)
     if X.ndim == 1 or X.shape[1] == 1:
         from .fit import fit_plot
 
         return fit_plot(predict, X, y, feature_names=feature_names, target_name=target_name,
-                        classes=classes, title=title)
+                        classes=classes, title=title, lang=lang)
     y = np.asarray(y).astype(np.int64).reshape(-1)
     names = list(feature_names) if feature_names is not None else \
         [f"x{j + 1}" for j in range(X.shape[1])]
@@ -101,8 +106,8 @@ def decision_boundary(
         coords = ((X - mean) / scale) @ comps.T
         to_features = lambda c: mean + (c @ comps) * scale  # noqa: E731
         ev = plane["explained"]
-        xlabel = f"first principal component (PC1, {ev[0]:.0%} of variance)"
-        ylabel = f"second principal component (PC2, {ev[1]:.0%} of variance)"
+        xlabel = tr("boundary.pc1", share=ev[0])
+        ylabel = tr("boundary.pc2", share=ev[1])
 
     lo, hi = coords.min(axis=0), coords.max(axis=0)
     pad = 0.08 * np.where(hi > lo, hi - lo, 1.0)
@@ -119,11 +124,11 @@ def decision_boundary(
     if k == 2:
         im = ax.imshow(P[:, :, 1], origin="lower", extent=extent, aspect="auto", cmap="RdBu_r",
                        vmin=0.0, vmax=1.0, alpha=0.8, interpolation="bilinear")
-        fig.colorbar(im, ax=ax, label=f"predicted P({target_name} = {labels[1]})", shrink=0.9)
+        fig.colorbar(im, ax=ax, label=tr("fit.p_class", target=target_name, label=labels[1]), shrink=0.9)
         if P[:, :, 1].min() < 0.5 < P[:, :, 1].max():
             ax.contour(G1, G2, P[:, :, 1], levels=[0.5], colors="black", linewidths=2.2)
         handles.append(Line2D([], [], color="black", linewidth=2.2,
-                              label="decision boundary (P = 0.5)"))
+                              label=tr("boundary.line_binary")))
         colors = BINARY_COLORS
     else:
         colors = [COLORS[c % len(COLORS)] for c in range(k)]
@@ -138,16 +143,16 @@ def decision_boundary(
             if 0 < region.mean() < 1:
                 ax.contour(G1, G2, region, levels=[0.5], colors="black", linewidths=1.6)
         handles.append(Line2D([], [], color="black", linewidth=1.6,
-                              label="decision boundary (most probable class changes)"))
+                              label=tr("boundary.line_multi")))
         handles += [Patch(color=colors[c], alpha=0.5,
-                          label=f"predicted {labels[c]} (paler = less sure)") for c in range(k)]
+                          label=tr("boundary.region", label=labels[c])) for c in range(k)]
 
     for c in range(k):
         sel = y == c
         handles.append(ax.scatter(coords[sel, 0], coords[sel, 1], color=colors[c],
                                   marker=MARKERS[c % len(MARKERS)], edgecolor="black",
                                   linewidth=0.6, s=30 if len(y) <= 500 else 14, zorder=3,
-                                  label=f"data: {target_name} = {labels[c]}"))
+                                  label=tr("data_class", target=target_name, label=labels[c])))
     ax.set_xlim(g1[0], g1[-1])
     ax.set_ylim(g2[0], g2[-1])
     ax.set_xlabel(xlabel)
@@ -155,27 +160,26 @@ def decision_boundary(
     ax.grid(False)
     fig.legend(handles=handles, loc="outside lower center", ncols=2 if k > 2 else 3)
     if plane is None:
-        ax.set_title(f"Accuracy on these {len(y)} samples: {acc:.1%}", fontsize=12)
-        default = "Decision boundary: predicted probability over the feature plane"
+        ax.set_title(tr("boundary.acc", n=len(y), acc=acc), fontsize=12)
+        default = tr("boundary.title")
     else:
-        ax.set_title(f"The model on the plane of the first two principal components of its "
-                     f"{X.shape[1]} (standardized) features;\npoints are projected onto it. "
-                     f"Accuracy on these {len(y)} samples: {acc:.1%}", fontsize=11.5)
-        default = ("Decision boundary seen on the first two principal components "
-                   f"of {X.shape[1]} features")
+        ax.set_title(tr("boundary.pca_sub", d=X.shape[1], n=len(y), acc=acc), fontsize=11.5)
+        default = tr("boundary.title_pca", d=X.shape[1])
     fig.suptitle(title or default)
     return fig
 
 
 @styled
 def confusion_matrix_plot(
-    y_true, y_pred, *, classes: Sequence | None = None, title: str | None = None
+    y_true, y_pred, *, classes: Sequence | None = None, title: str | None = None,
+    lang: str = "en",
 ) -> Figure:
     """Counts of (true class, predicted class), with each row's percentage.
 
     ``y_pred`` may be class indices (n,) or probabilities (n, k) (the argmax is taken).
-    Diagonal cells are the correct predictions.
+    Diagonal cells are the correct predictions. ``lang`` ("en" or "zh") labels it.
     """
+    tr = Texts(lang, "viz")
     yt = np.asarray(y_true).astype(np.int64).reshape(-1)
     yp = np.asarray(y_pred)
     yp = yp.argmax(axis=1) if yp.ndim == 2 else yp.astype(np.int64).reshape(-1)
@@ -191,21 +195,20 @@ def confusion_matrix_plot(
     fig = new_figure(8.0, 10.5)
     ax = fig.subplots(1, 1)
     im = ax.imshow(M, cmap="Blues", vmin=0, vmax=max(1, int(M.max())))
-    fig.colorbar(im, ax=ax, label="number of samples", shrink=0.85)
+    fig.colorbar(im, ax=ax, label=tr("confusion.count"), shrink=0.85)
     font = 13 if k <= 6 else 10 if k <= 12 else 8
     for i in range(k):
         for j in range(k):
             dark = M[i, j] > 0.55 * M.max()
-            ax.text(j, i, f"{M[i, j]}\n({share[i, j]:.0%} of row)" if k <= 8 else f"{M[i, j]}",
+            ax.text(j, i, tr("confusion.cell", count=M[i, j], share=share[i, j]) if k <= 8 else f"{M[i, j]}",
                     ha="center", va="center", fontsize=font,
                     color="white" if dark else "black", gid=f"cell:{i},{j}")
     ax.set_xticks(range(k), labels, rotation=30 if max(map(len, labels)) > 6 else 0)
     ax.set_yticks(range(k), labels)
-    ax.set_xlabel("predicted class")
-    ax.set_ylabel("true class")
+    ax.set_xlabel(tr("confusion.predicted"))
+    ax.set_ylabel(tr("confusion.true"))
     ax.grid(False)
     acc = float(np.trace(M) / max(1, M.sum()))
-    ax.set_title(f"Accuracy {acc:.1%} on {int(M.sum())} samples; the diagonal is correct",
-                 fontsize=12)
-    fig.suptitle(title or "Confusion matrix")
+    ax.set_title(tr("confusion.acc", acc=acc, n=int(M.sum())), fontsize=12)
+    fig.suptitle(title or tr("confusion.title"))
     return fig

@@ -2,7 +2,9 @@
 
 Figures use matplotlib's object API (``Figure`` + ``FigureCanvasAgg``), so nothing here
 needs pyplot or a display. Sizes are chosen for a learner's screen: figures are 12 inches
-wide at 100 dpi (1200 px), with 12-pt text.
+wide at 100 dpi (1200 px), with 12-pt text. Text falls back to a CJK font for Chinese
+(:mod:`gdlab.viz.fonts`), and every figure shows itself as a PNG in Jupyter
+(:class:`GdlabFigure`).
 """
 
 from __future__ import annotations
@@ -43,6 +45,13 @@ STYLE = {
     "image.cmap": "viridis",
 }
 
+
+def style() -> dict:
+    """:data:`STYLE` plus the font families (DejaVu Sans, then a CJK font when found)."""
+    from .fonts import font_families
+
+    return {**STYLE, "font.family": font_families()}
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -51,15 +60,23 @@ def styled(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with matplotlib.rc_context(STYLE):
+        with matplotlib.rc_context(style()):
             return fn(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
 
 
-def new_figure(height_in: float = 6.0, width_in: float = WIDTH_IN) -> Figure:
+class GdlabFigure(Figure):
+    """A matplotlib ``Figure`` that Jupyter displays as its PNG (``_repr_png_``), the
+    same image :func:`save_figure` writes, instead of the text ``<Figure size …>``."""
+
+    def _repr_png_(self) -> bytes:
+        return png_bytes(self)
+
+
+def new_figure(height_in: float = 6.0, width_in: float = WIDTH_IN) -> GdlabFigure:
     """A blank figure with an Agg canvas attached and constrained layout."""
-    fig = Figure(figsize=(width_in, height_in), dpi=DPI, layout="constrained")
+    fig = GdlabFigure(figsize=(width_in, height_in), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 
@@ -73,7 +90,7 @@ def pixel_size(fig: Figure) -> tuple[int, int]:
 def png_bytes(fig: Figure) -> bytes:
     """The figure as PNG bytes (same size as :func:`save_figure`)."""
     buf = io.BytesIO()
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(style()):
         fig.savefig(buf, format="png", dpi=fig.dpi, facecolor="white")
     return buf.getvalue()
 

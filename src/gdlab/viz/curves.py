@@ -1,6 +1,7 @@
 """Loss curves: one run's loss per epoch, and a learning-rate sweep on shared axes.
 
-Both read only plain history data (a list of per-epoch dicts, see ``gdlab.train``).
+Both read only plain history data (a list of per-epoch dicts, see ``gdlab.train``), and
+label everything in ``lang`` ("en" or "zh", from the ``gdlab.i18n`` catalogues).
 """
 
 from __future__ import annotations
@@ -14,13 +15,12 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from ..i18n import Texts
 from .common import COLORS, as_float, finite, fmt, new_figure, spans_decades, styled
 
-EPOCH_LABEL = "epoch (one pass over the training data)"
 
-
-def _loss_label(loss_name: str | None) -> str:
-    return f"loss ({loss_name}, mean over samples)" if loss_name else "loss (mean over samples)"
+def _loss_label(tr: Texts, loss_name: str | None) -> str:
+    return tr("loss_named", name=loss_name) if loss_name else tr("loss_plain")
 
 
 def _first_nonfinite(values: Sequence[float]) -> int | None:
@@ -38,6 +38,7 @@ def loss_curve(
     *,
     title: str | None = None,
     loss_name: str | None = None,
+    lang: str = "en",
 ) -> Figure:
     """Train (and validation) loss per epoch; accuracy on a second panel for classifiers.
 
@@ -53,12 +54,15 @@ def loss_curve(
     title : str, optional
     loss_name : str, optional
         Name of the loss for the y label (e.g. ``"mse"``).
+    lang : {"en", "zh"}, default="en"
+        Language of the labels.
 
     The y axis is logarithmic when the plotted losses span two decades or more.
     A NaN/inf loss (divergence) is marked with a red line and a note.
     """
     if not history:
         raise ValueError("loss_curve needs at least one epoch of history, got an empty list")
+    tr = Texts(lang, "viz")
     epochs = np.array([int(h["epoch"]) for h in history])
     train = np.array([as_float(h.get("train_loss")) for h in history])
     val = np.array([as_float(h.get("val_loss")) for h in history])
@@ -77,28 +81,28 @@ def loss_curve(
         s_epoch = np.array([float(s["epoch"]) for s in steps])
         s_loss = np.array([as_float(s["loss"]) for s in steps])
         ax.plot(s_epoch, s_loss, color=COLORS[0], alpha=0.3, linewidth=0.8, zorder=1,
-                label=f"train loss of each update's batch ({len(steps)} updates)")
+                label=tr("loss.steps", n=len(steps)))
         plotted.append(s_loss)
     marker = "o" if len(epochs) <= 40 else None
     ax.plot(epochs, train, color=COLORS[0], marker=marker, markersize=4, zorder=3,
-            label="train loss (per epoch)")
+            label=tr("loss.train"))
     if has_val:
         ax.plot(epochs, val, color=COLORS[1], marker=marker, markersize=4, zorder=3,
-                label="validation loss (per epoch)")
+                label=tr("loss.val"))
         plotted.append(val)
         best = int(np.nanargmin(np.where(np.isfinite(val), val, np.nan)))
         ax.plot([epochs[best]], [val[best]], linestyle="none", marker="*", markersize=15,
                 color=COLORS[1], markeredgecolor="black", zorder=4,
-                label=f"lowest validation loss ({fmt(val[best])}, epoch {epochs[best]})")
+                label=tr("loss.best_val", value=fmt(val[best]), epoch=epochs[best]))
 
     bad = _first_nonfinite(train)
     if bad is not None:
         ax.axvline(epochs[bad], color="red", linestyle="--", linewidth=1.5,
-                   label=f"diverged: loss is {fmt(train[bad])} at epoch {epochs[bad]}")
+                   label=tr("loss.diverged", value=fmt(train[bad]), epoch=epochs[bad]))
 
     if spans_decades(np.concatenate(plotted)):
         ax.set_yscale("log")
-        ax.set_ylabel(_loss_label(loss_name) + ", log scale")
+        ax.set_ylabel(_loss_label(tr, loss_name) + tr("log_scale"))
         if per_update:
             # a single batch's loss can be ~0; don't let those dips squash the curves
             epoch_vals = finite(np.concatenate(plotted[:1] + plotted[2:]))
@@ -108,41 +112,41 @@ def loss_curve(
                 low = min(epoch_vals.min(), np.percentile(step_vals, 2)) / 2
                 ax.set_ylim(bottom=low)
     else:
-        ax.set_ylabel(_loss_label(loss_name))
-    ax.set_xlabel(EPOCH_LABEL)
+        ax.set_ylabel(_loss_label(tr, loss_name))
+    ax.set_xlabel(tr("epoch_axis"))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if has_acc:
-        ax.set_title("Loss")
+        ax.set_title(tr("loss.panel"))
     elif per_update:
-        ax.set_title("Faint: the loss of each update's batch (noisy); bold: per epoch",
-                     fontsize=11.5)
+        ax.set_title(tr("loss.faint_title"), fontsize=11.5)
     ax.legend(loc="best")
 
     if ax_acc is not None:
-        _accuracy_panel(ax_acc, history, epochs, marker)
+        _accuracy_panel(ax_acc, history, epochs, marker, tr)
 
-    default = "Training loss per epoch" + (" and accuracy" if has_acc else "")
+    default = tr("loss.title_acc" if has_acc else "loss.title")
     fig.suptitle(title or default)
     return fig
 
 
-def _accuracy_panel(ax: Axes, history: Sequence[Mapping], epochs: np.ndarray, marker) -> None:
+def _accuracy_panel(ax: Axes, history: Sequence[Mapping], epochs: np.ndarray, marker,
+                    tr: Texts) -> None:
     acc = np.array([as_float(h.get("accuracy")) for h in history])
     vacc = np.array([as_float(h.get("val_accuracy")) for h in history])
-    ax.plot(epochs, acc, color=COLORS[0], marker=marker, markersize=4, label="train accuracy")
+    ax.plot(epochs, acc, color=COLORS[0], marker=marker, markersize=4, label=tr("acc.train"))
     values = [acc]
     if np.isfinite(vacc).any():
         ax.plot(epochs, vacc, color=COLORS[1], marker=marker, markersize=4,
-                label="validation accuracy")
+                label=tr("acc.val"))
         values.append(vacc)
     low = finite(np.concatenate(values))
     bottom = max(0.0, (low.min() if low.size else 0.0) - 0.05)
     ax.set_ylim(bottom, 1.01)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel(EPOCH_LABEL)
-    ax.set_ylabel("accuracy (% classified correctly)")
-    ax.set_title("Accuracy")
+    ax.set_xlabel(tr("epoch_axis"))
+    ax.set_ylabel(tr("acc.axis"))
+    ax.set_title(tr("acc.panel"))
     ax.legend(loc="lower right")
 
 
@@ -204,6 +208,7 @@ def lr_sweep(
     diverged: Mapping[float, int | None] | None = None,
     title: str | None = None,
     loss_name: str | None = None,
+    lang: str = "en",
 ) -> Figure:
     """Train loss per epoch for each learning rate on shared axes, with a table of final losses.
 
@@ -214,6 +219,8 @@ def lr_sweep(
     diverged : dict of float to int or None, optional
         Learning rate → the epoch it diverged at (None if it did not). A run whose
         history holds a NaN/inf loss counts as diverged even if not listed.
+    lang : {"en", "zh"}, default="en"
+        Language of the labels.
 
     The y range is set by the runs that did not diverge; a diverged run is drawn as far
     as it stays in view and marked ✕ at the top edge at the epoch it diverged, with
@@ -221,6 +228,7 @@ def lr_sweep(
     """
     if not curves:
         raise ValueError("lr_sweep needs at least one learning rate, got none")
+    tr = Texts(lang, "viz")
     rows = final_loss_table(curves, diverged)
     fig = new_figure(5.8)
     ax, ax_tab = fig.subplots(1, 2, width_ratios=[2.1, 1])
@@ -246,7 +254,7 @@ def lr_sweep(
         loss = [as_float(h.get("train_loss")) for h in hist]
         label = f"lr = {fmt(row['lr'])}"
         if row["diverged_at"] is not None:
-            label += f" — DIVERGED at epoch {row['diverged_at']}"
+            label += tr("sweep.diverged_label", epoch=row["diverged_at"])
             marks.append((row, color))
         ax.plot(ep, loss, color=color, label=label,
                 linestyle="--" if row["diverged_at"] is not None else "-",
@@ -267,33 +275,33 @@ def lr_sweep(
         ax.plot([at], [0.97], transform=trans, marker="X", markersize=15, color=color,
                 markeredgecolor="red", markeredgewidth=1.5, clip_on=False, linestyle="none")
         right_half = at > (x_lo + x_hi) / 2
-        ax.annotate(f"↑ lr = {fmt(row['lr'])} diverged at epoch {at}: loss off the chart",
+        ax.annotate(tr("sweep.diverged_note", lr=fmt(row["lr"]), epoch=at),
                     (at, 0.97), xycoords=trans, xytext=(-10 if right_half else 10, -14 - 16 * k),
                     textcoords="offset points", ha="right" if right_half else "left", va="top",
                     color="red", fontsize=11, fontweight="bold",
                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1})
 
-    ax.set_xlabel(EPOCH_LABEL)
-    ax.set_ylabel(f"train loss ({loss_name or 'mean over samples'})"
-                  + (", log scale" if log else ""))
+    ax.set_xlabel(tr("epoch_axis"))
+    ax.set_ylabel(tr("sweep.ylabel", name=loss_name or tr("sweep.mean")) + (tr("log_scale") if log else ""))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_title("Train loss per epoch, one curve per learning rate")
+    ax.set_title(tr("sweep.panel"))
     ax.legend(loc="best")
-    _sweep_table(ax_tab, rows)
-    fig.suptitle(title or "Learning-rate sweep: too small is slow, too large diverges")
+    _sweep_table(ax_tab, rows, tr)
+    fig.suptitle(title or tr("sweep.title"))
     return fig
 
 
-def _sweep_table(ax: Axes, rows: list[dict]) -> None:
+def _sweep_table(ax: Axes, rows: list[dict], tr: Texts) -> None:
     has_val = any(r["final_val_loss"] is not None for r in rows)
-    header = ["learning\nrate", "final\ntrain loss"] + (["final\nval loss"] if has_val else [])
-    header.append("result")
+    header = [tr("sweep.col_lr"), tr("sweep.col_train")] + ([tr("sweep.col_val")] if has_val else [])
+    header.append(tr("sweep.col_result"))
     cells = []
     for r in rows:
         line = [fmt(r["lr"]), fmt(r["final_train_loss"])]
         if has_val:
             line.append(fmt(r["final_val_loss"]))
-        line.append("DIVERGED" if r["diverged_at"] is not None else ("best" if r["best"] else "ok"))
+        line.append(tr("sweep.diverged") if r["diverged_at"] is not None
+                    else tr("sweep.best") if r["best"] else tr("sweep.ok"))
         cells.append(line)
     ax.axis("off")
     table = ax.table(cellText=cells, colLabels=header, loc="upper center", cellLoc="center")
@@ -311,4 +319,4 @@ def _sweep_table(ax: Axes, rows: list[dict]) -> None:
                 table[i, j].set_text_props(color="red")
             elif r["best"]:
                 table[i, j].set_facecolor("#d8f0d8")
-    ax.set_title("Final losses")
+    ax.set_title(tr("sweep.table_title"))

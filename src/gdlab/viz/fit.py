@@ -13,6 +13,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ..i18n import Texts
 from .common import COLORS, MARKERS, fmt, new_figure, styled
 
 
@@ -45,6 +46,7 @@ def fit_plot(
     target_name: str = "y",
     classes: Sequence | None = None,
     title: str | None = None,
+    lang: str = "en",
 ) -> Figure:
     """The data and the model's fit.
 
@@ -64,7 +66,10 @@ def fit_plot(
     target_name : str, default="y"
     classes : list, optional
         Class labels in index order (classifiers).
+    lang : {"en", "zh"}, default="en"
+        Language of the labels.
     """
+    tr = Texts(lang, "viz")
     X = _as_2d(X)
     y = np.asarray(y)
     names = list(feature_names) if feature_names is not None else \
@@ -75,34 +80,34 @@ def fit_plot(
         if X.shape[1] != 1:
             raise ValueError(f"fit_plot draws a classifier only for one feature, got "
                              f"{X.shape[1]}; use decision_boundary")
-        return _fit_classifier_1d(predict, X, y, names[0], target_name, classes, out, title)
+        return _fit_classifier_1d(predict, X, y, names[0], target_name, classes, out, title, tr)
     pred = out.reshape(-1)
     yv = y.astype(np.float64).reshape(-1)
     scores = regression_scores(yv, pred)
-    score_text = f"R² = {scores['r2']:.3f}, RMSE = {fmt(scores['rmse'], 3)} {target_name} units"
+    score_text = tr("fit.scores", r2=scores["r2"], rmse=fmt(scores["rmse"], 3), target=target_name)
     if X.shape[1] == 1:
-        return _fit_regression_1d(predict, X, yv, names[0], target_name, score_text, title)
+        return _fit_regression_1d(predict, X, yv, names[0], target_name, score_text, title, tr)
 
     fig = new_figure(5.6)
     ax1, ax2 = fig.subplots(1, 2)
     st = _point_style(len(yv))
-    ax1.scatter(yv, pred, color=COLORS[0], edgecolor="none", label="one sample", **st)
+    ax1.scatter(yv, pred, color=COLORS[0], edgecolor="none", label=tr("fit.one_sample"), **st)
     lo, hi = float(min(yv.min(), pred.min())), float(max(yv.max(), pred.max()))
     ax1.plot([lo, hi], [lo, hi], color="black", linestyle="--", linewidth=1.5,
-             label="perfect prediction (ŷ = y)")
+             label=tr("fit.perfect"))
     ax1.set_aspect("equal", adjustable="datalim")
-    ax1.set_xlabel(f"true {target_name}")
-    ax1.set_ylabel(f"predicted {target_name}")
-    ax1.set_title(f"Predicted vs true ({score_text})", fontsize=11.5)
+    ax1.set_xlabel(tr("fit.true", target=target_name))
+    ax1.set_ylabel(tr("fit.predicted", target=target_name))
+    ax1.set_title(tr("fit.pred_vs_true", scores=score_text), fontsize=11.5)
     ax1.legend(loc="upper left")
     resid = yv - pred
-    ax2.scatter(pred, resid, color=COLORS[2], edgecolor="none", label="one sample", **st)
-    ax2.axhline(0.0, color="black", linestyle="--", linewidth=1.5, label="zero error")
-    ax2.set_xlabel(f"predicted {target_name}")
-    ax2.set_ylabel(f"residual: true − predicted {target_name}")
-    ax2.set_title("Residuals (no pattern = nothing left to fit linearly)", fontsize=11.5)
+    ax2.scatter(pred, resid, color=COLORS[2], edgecolor="none", label=tr("fit.one_sample"), **st)
+    ax2.axhline(0.0, color="black", linestyle="--", linewidth=1.5, label=tr("fit.zero"))
+    ax2.set_xlabel(tr("fit.predicted", target=target_name))
+    ax2.set_ylabel(tr("fit.residual", target=target_name))
+    ax2.set_title(tr("fit.residual_title"), fontsize=11.5)
     ax2.legend(loc="upper left")
-    fig.suptitle(title or f"Fit of the model on {len(yv)} samples, {X.shape[1]} features")
+    fig.suptitle(title or tr("fit.title_many", n=len(yv), d=X.shape[1]))
     return fig
 
 
@@ -112,23 +117,23 @@ def _grid_1d(x: np.ndarray, n: int = 300) -> np.ndarray:
     return np.linspace(lo - pad, hi + pad, n).reshape(-1, 1)
 
 
-def _fit_regression_1d(predict, X, y, feature, target, score_text, title) -> Figure:
+def _fit_regression_1d(predict, X, y, feature, target, score_text, title, tr: Texts) -> Figure:
     fig = new_figure(6.0)
     ax = fig.subplots(1, 1)
-    ax.scatter(X[:, 0], y, color=COLORS[0], edgecolor="none", label=f"data ({len(y)} samples)",
+    ax.scatter(X[:, 0], y, color=COLORS[0], edgecolor="none", label=tr("fit.data", n=len(y)),
                **_point_style(len(y)))
     grid = _grid_1d(X[:, 0])
     ax.plot(grid[:, 0], np.asarray(predict(grid)).reshape(-1), color=COLORS[1], linewidth=2.5,
-            label=f"fitted model ({score_text})")
+            label=tr("fit.model", scores=score_text))
     ax.set_xlabel(feature)
     ax.set_ylabel(target)
-    ax.set_title(f"{target} against {feature}", fontsize=12)
+    ax.set_title(tr("fit.against", target=target, feature=feature), fontsize=12)
     ax.legend(loc="best")
-    fig.suptitle(title or "The data and the fitted model")
+    fig.suptitle(title or tr("fit.title_one"))
     return fig
 
 
-def _fit_classifier_1d(predict, X, y, feature, target, classes, out, title) -> Figure:
+def _fit_classifier_1d(predict, X, y, feature, target, classes, out, title, tr: Texts) -> Figure:
     k = out.shape[1]
     labels = [str(c) for c in classes] if classes is not None else [str(c) for c in range(k)]
     idx = y.astype(np.int64).reshape(-1)
@@ -141,7 +146,7 @@ def _fit_classifier_1d(predict, X, y, feature, target, classes, out, title) -> F
     cols = range(1, 2) if k == 2 else range(k)
     for c in cols:
         ax.plot(grid[:, 0], prob[:, c], color=COLORS[c % len(COLORS)], linewidth=2.5,
-                label=f"predicted P({target} = {labels[c]})")
+                label=tr("fit.p_class", target=target, label=labels[c]))
     for c in range(k):
         sel = idx == c
         # binary: points at their label (0 or 1); multiclass: a strip per class below 0
@@ -149,7 +154,7 @@ def _fit_classifier_1d(predict, X, y, feature, target, classes, out, title) -> F
         jitter = rng.uniform(-0.02, 0.02, int(sel.sum()))
         ax.scatter(X[sel, 0], level + jitter, color=COLORS[c % len(COLORS)],
                    marker=MARKERS[c % len(MARKERS)], edgecolor="black", linewidth=0.3,
-                   label=f"data: {target} = {labels[c]}", **_point_style(len(idx)))
+                   label=tr("data_class", target=target, label=labels[c]), **_point_style(len(idx)))
     ax.axhline(0.5, color="gray", linestyle=":", linewidth=1.2, label="P = 0.5")
     if k == 2:
         d = prob[:, 1] - 0.5
@@ -157,12 +162,10 @@ def _fit_classifier_1d(predict, X, y, feature, target, classes, out, title) -> F
             # where the predicted class changes, interpolated between grid points
             xb = grid[c, 0] + (grid[c + 1, 0] - grid[c, 0]) * d[c] / (d[c] - d[c + 1])
             ax.axvline(xb, color="black", linestyle="--", linewidth=1.5,
-                       label=f"decision boundary x = {fmt(xb, 3)}" if i == 0 else None)
+                       label=tr("fit.boundary_x", x=fmt(xb, 3)) if i == 0 else None)
     ax.set_xlabel(feature)
-    ax.set_ylabel("probability" + (f" / true class (0 = {labels[0]}, 1 = {labels[1]})"
-                                   if k == 2 else ""))
-    ax.set_title(f"Training accuracy {acc:.1%} (threshold: the most probable class)",
-                 fontsize=12)
+    ax.set_ylabel(tr("fit.prob_binary", a=labels[0], b=labels[1]) if k == 2 else tr("fit.prob"))
+    ax.set_title(tr("fit.acc_title", acc=acc), fontsize=12)
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))
-    fig.suptitle(title or f"Predicted class probability against {feature}, with the data")
+    fig.suptitle(title or tr("fit.title_class", feature=feature))
     return fig
