@@ -303,7 +303,8 @@ class Session:
         """(Worker) Wait between two updates until the page allows the next one."""
         with self._cond:
             self._parked = True
-            self._cond.notify_all()
+            if self._permits == 0:  # (only then is the page's thread waiting for this)
+                self._cond.notify_all()
             while self._permits == 0 and not self._stopping:
                 self._cond.wait()
             if self._stopping:

@@ -43,7 +43,7 @@ class Surface:
         mask = weight_mask(s.model)
         self.is_weight = np.concatenate([np.full(p.numel(), w) for p, w in zip(s.model.parameters(), mask,
                                                                               strict=True)])
-        self._seen = None  # bounding box of the path so far (in the pair's coordinates)
+        self._box: np.ndarray | None = None  # [lo, hi] of the path so far (the pair's coordinates)
         self._optimum = None
         self._sent_step = -1
         self._sent_at = 0.0
@@ -63,12 +63,10 @@ class Surface:
     # --- what the page gets -------------------------------------------------------------------
     def snapshot(self) -> dict:
         """The panel when the run is set up (or its pair changes): the picture and the path."""
-        self._seen = None
         if self.session.pair != self._pair:  # another pair: another window
             self._pair, self.session.view = self.session.pair, None
-        out = self._draw()
-        out["path"] = self._path_since(0)
-        return out
+        path = self._path_since(0)
+        return {**self._draw(), "path": path}
 
     def new_points(self) -> list:
         """The path points the page does not have yet."""
@@ -91,11 +89,15 @@ class Surface:
         return None
 
     def _path_since(self, start: int) -> list:
+        """The path from point ``start`` on (and the bounding box grown by it)."""
         s = self.session
         if self.kind is None or s.trail is None:
             return []
         points = s.trail.projected(start)
         self._sent_points = len(s.trail)
+        if start == 0:
+            self._box = None
+        self._grow(points)
         if self.kind == "curve" and points:
             w = np.array(points, dtype=np.float64)[:, 0]
             losses = self._curve_loss(w)
@@ -113,30 +115,35 @@ class Surface:
     def _xy(self) -> tuple[np.ndarray, np.ndarray]:
         return self.X.double().numpy(), self.y.double().numpy().reshape(-1)
 
-    def _points(self) -> np.ndarray:
-        """The path so far (pair coordinates) with the current point, finite and bounded."""
-        s = self.session
-        pts = np.array(s.trail.projected(), dtype=np.float64).reshape(len(s.trail), -1)
+    def _grow(self, points: list) -> None:
+        """Widen the path's bounding box by ``points`` (finite ones, not absurdly far)."""
+        if not points:
+            return
+        pts = np.asarray(points, dtype=np.float64)
         pts = pts[np.all(np.isfinite(pts) & (np.abs(pts) <= limits.MAX_ABS_START), axis=1)]
-        return pts
+        if not len(pts):
+            return
+        box = np.stack([pts.min(axis=0), pts.max(axis=0)])
+        self._box = box if self._box is None else np.stack([np.minimum(self._box[0], box[0]),
+                                                            np.maximum(self._box[1], box[1])])
 
     def _left_window(self) -> bool:
         s = self.session
-        if s.view is None or (self.kind == "slice" and self._seen is None):
-            return False
-        pts = self._points()
-        if not len(pts):
+        if s.view is None or self._box is None:
             return False
         keys = ("w",) if self.kind == "curve" else ("w", "b")
-        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        lo, hi = self._box
         return any(not s.view[k][0] <= lo[i] <= hi[i] <= s.view[k][1] for i, k in enumerate(keys))
 
     def _window(self, extra: list[np.ndarray]) -> dict:
         """A square window holding the path, the current point and ``extra`` points; the
         session's window is kept while it holds them (a new start keeps its view)."""
         s = self.session
-        pts = [self._points(), *[np.asarray(e, dtype=np.float64).reshape(1, -1) for e in extra]]
-        pts = np.concatenate([p for p in pts if len(p)])
+        pts = [*([] if self._box is None else [self._box]),
+               *[np.asarray(e, dtype=np.float64).reshape(1, -1) for e in extra]]
+        if not pts:
+            pts = [np.zeros((1, 1 if self.kind == "curve" else 2))]
+        pts = np.concatenate(pts)
         view = s.view
         dims = ("w",) if pts.shape[1] == 1 else ("w", "b")
         inside = view is not None and all(
@@ -144,7 +151,6 @@ class Surface:
         if not inside:
             view = _square_view(pts)
         s.view = view
-        self._seen = True
         return view
 
     def _plane(self) -> dict:
