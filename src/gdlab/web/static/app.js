@@ -574,7 +574,7 @@ function drawSurface() {
   if (path.length) {
     ax.clip();
     ax.line(path.map((p) => p[0]), path.map((p) => p[1]), { color: "#e8112d", width: 2 });
-    if (path.length <= 400) ax.points(path.map((p) => p[0]), path.map((p) => p[1]), { color: "#e8112d", radius: 2, edge: "#fff" });
+    if (path.length <= 400) ax.points(path.map((p) => p[0]), path.map((p) => p[1]), { color: "#e8112d", radius: 2, edge: path.length <= 60 ? "#fff" : null });
     ax.unclip();
     if (!slice || sf.since === 0) ax.marker(path[0][0], path[0][1], { color: "#fff", size: 9, shape: "square", label: t("surface.start") });
     const last = path[path.length - 1];
