@@ -254,7 +254,8 @@ def test_the_update_panel_shows_the_numbers_of_the_run(page, base_url, shots):
     cells = page.locator("#update-table tbody tr").first.locator("td").all_inner_texts()
     assert float(cells[0]) == pytest.approx(w0, rel=1e-5)
     assert float(cells[1]) == pytest.approx(rows["w"]["grad"], rel=1e-5)
-    assert cells[2].startswith(f"{cells[0]} − 0.01 × (") and cells[2].endswith(f"= {cells[3]}")
+    assert cells[2].startswith(f"{cells[0]} − 0.01 × (")
+    assert cells[2].endswith(f"= {cells[3]}")
     assert float(cells[3]) == pytest.approx(w1, rel=1e-5)
     text = page.inner_text("#update-panel")
     assert "update 3 · epoch 3, all 3 training rows · η = 0.01" in text
