@@ -238,8 +238,8 @@ def test_the_update_panel_shows_the_numbers_of_the_run(page, base_url, shots):
     wait_for(page, "document.body.dataset.status === 'ready'")
     assert "No update yet" in page.inner_text("#update-panel")
     for n in range(1, 4):
-        page.click("#step")
-        wait_for(page, f"window.playground.update && window.playground.update.step === {n}")
+        page.click("#step")  # (the panel is drawn at the next animation frame: wait for it)
+        wait_for(page, f"(JSON.parse(document.getElementById('update-panel').dataset.update) || {{}}).step === {n}")
     u = json.loads(page.get_attribute("#update-panel", "data-update"))
     path = page.evaluate("window.playground.path")
     (w0, b0), (w1, b1) = path[-2], path[-1]
@@ -305,7 +305,7 @@ def test_the_page_follows_the_browsers_language_and_its_switch(zh_page, base_url
     assert page.get_attribute("#reset", "title") == "从起点重新开始这次训练（R）"
     assert "第 0/10 轮" in page.inner_text("#status")
     page.click("#step")
-    wait_for(page, "window.playground.update && window.playground.update.step === 1")
+    wait_for(page, "(JSON.parse(document.getElementById('update-panel').dataset.update) || {}).step === 1")
     assert "最近一次更新" in page.inner_text("#update-panel")
     assert "更新前的 θ" in page.inner_text("#update-table")
     assert page.evaluate("document.documentElement.lang") == "zh-CN"
@@ -382,5 +382,5 @@ def test_a_larger_model_shows_a_slice_over_two_chosen_parameters(page, base_url,
     wait_for(page, "JSON.stringify(window.playground.surface.pair) === '[0,2]'")
     assert page.evaluate("window.playground.path.length") == 4  # the whole path, re-projected
     assert url_settings(page)["slice"] == "0,2"
-    assert "Slice of the loss over w1 and b" in page.inner_text("#surface-panel")
+    wait_for(page, "document.getElementById('surface-title').textContent === 'Slice of the loss over w1 and b'")
     page.screenshot(path=shots / "15-slice.png", full_page=True)
