@@ -69,6 +69,7 @@ def page(browser, base_url):
     pg.outside, pg.errors = [], []
     pg.on("request", lambda r: None if r.url.startswith((base_url, "data:")) else pg.outside.append(r.url))
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("console", lambda m: pg.errors.append(m.text) if "catalogue" in m.text else None)  # a missing text
     yield pg
     context.close()
     assert pg.outside == []  # everything comes from the gdlab server: works offline
@@ -100,17 +101,17 @@ def url_settings(page) -> dict:
     return page.evaluate("Object.fromEntries(new URLSearchParams(location.search))")
 
 
-def reference_params(settings: dict) -> list[float]:
+def reference_params(settings: dict, data=None) -> list[float]:
     """gdlab.train with the page's settings, the way a user writes it."""
     s = parse_settings(settings)
-    data = gdlab.load(s.data, **s.data_kwargs())
+    data = data if data is not None else gdlab.load(s.data, **s.data_kwargs())
     kw = s.train_kwargs()
     model = kw.pop("model")
     if s.start is not None:
-        model = build_model(model, data.n_features, 1)
+        model = build_model(model, data.n_features, 1, bias=s.bias)
         with torch.no_grad():
-            model.layers[0].weight.fill_(s.start[0])
-            model.layers[0].bias.fill_(s.start[1])
+            for i, p in enumerate(model.parameters()):
+                p.fill_(0.0 if s.start == "zeros" else s.start[i])
     run = gdlab.train(model, data, **kw)
     return torch.cat([p.detach().double().reshape(-1) for p in run.model.parameters()]).tolist()
 
@@ -228,3 +229,158 @@ def test_bad_settings_show_a_clear_error_on_the_page(page, base_url, shots):
     assert f"hidden[0] must be in [1, {limits.MAX_HIDDEN_UNITS}], got {limits.MAX_HIDDEN_UNITS + 1}" in page.inner_text("#error-text")
     assert page.input_value("#hidden") == "10"  # the control shows the settings still in use
     page.screenshot(path=shots / "8-bad-value.png", full_page=True)
+
+
+def test_the_update_panel_shows_the_numbers_of_the_run(page, base_url, shots):
+    """Liu Er's full-batch gd in float64: the panel's gradient is ∂cost/∂θ of the notes,
+    its old and new values are the path's last two points, its arithmetic adds up."""
+    page.goto(f"{base_url}/?lesson=liu-er-gd&dtype=float64&lang=en")
+    wait_for(page, "document.body.dataset.status === 'ready'")
+    assert "No update yet" in page.inner_text("#update-panel")
+    for n in range(1, 4):
+        page.click("#step")  # (the panel is drawn at the next animation frame: wait for it)
+        wait_for(page, f"(JSON.parse(document.getElementById('update-panel').dataset.update) || {{}}).step === {n}")
+    u = json.loads(page.get_attribute("#update-panel", "data-update"))
+    path = page.evaluate("window.playground.path")
+    (w0, b0), (w1, b1) = path[-2], path[-1]
+    x, y = np.array([1.0, 2.0, 3.0]), np.array([2.0, 4.0, 6.0])
+    r = w0 * x + b0 - y
+    rows = {row["name"]: row for row in u["params"]}
+    assert rows["w"]["grad"] == pytest.approx(np.mean(2 * x * r), rel=1e-12)
+    assert rows["b"]["grad"] == pytest.approx(np.mean(2 * r), rel=1e-12)
+    assert (rows["w"]["old"], rows["b"]["old"]) == (w0, b0)
+    assert (rows["w"]["new"], rows["b"]["new"]) == (w1, b1) == tuple(shown_params(page))
+    # what the learner reads: the cells and the worked arithmetic
+    cells = page.locator("#update-table tbody tr").first.locator("td").all_inner_texts()
+    assert float(cells[0]) == pytest.approx(w0, rel=1e-5)
+    assert float(cells[1]) == pytest.approx(rows["w"]["grad"], rel=1e-5)
+    assert cells[2].startswith(f"{cells[0]} − 0.01 × (")
+    assert cells[2].endswith(f"= {cells[3]}")
+    assert float(cells[3]) == pytest.approx(w1, rel=1e-5)
+    text = page.inner_text("#update-panel")
+    assert "update 3 · epoch 3, all 3 training rows · η = 0.01" in text
+    assert "θ ← θ − η·g" in text
+    page.screenshot(path=shots / "9-update-panel.png", full_page=True)
+
+    # momentum: the velocity carries over from the update before
+    page.goto(f"{base_url}/?data=line-1d&optimizer=momentum&batch_size=5&lang=en")
+    wait_for(page, "document.body.dataset.status === 'ready'")
+    page.click("#step")
+    wait_for(page, "window.playground.update && window.playground.update.step === 1")
+    first = page.evaluate("window.playground.update")
+    page.click("#step")
+    wait_for(page, "window.playground.update.step === 2")
+    second = page.evaluate("window.playground.update")
+    for a, b in zip(first["params"], second["params"], strict=True):
+        assert a["v_old"] is None
+        assert b["v_old"] == a["v"]
+        assert b["v"] == pytest.approx(0.9 * a["v"] + b["grad"], rel=1e-5)
+        assert b["new"] == pytest.approx(b["old"] - 0.1 * b["v"], rel=1e-5)
+    assert "v ← μ·v + g" in page.inner_text("#update-formula")
+    page.screenshot(path=shots / "10-update-momentum.png", full_page=True)
+
+
+@pytest.fixture
+def zh_page(browser, base_url):
+    """A page in a browser whose language is Chinese."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    pg = context.new_page()
+    pg.errors = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("console", lambda m: pg.errors.append(m.text) if "catalogue" in m.text else None)
+    yield pg
+    context.close()
+    assert pg.errors == []
+
+
+def test_the_page_follows_the_browsers_language_and_its_switch(zh_page, base_url, shots):
+    page = zh_page
+    page.goto(f"{base_url}/?lesson=coursera-1d")
+    wait_for(page, "document.body.dataset.status === 'ready'")
+    assert page.evaluate("navigator.language") == "zh-CN"
+    assert url_settings(page)["lang"] == "zh"  # kept in the link
+    assert page.inner_text("#step") == "单步"
+    assert page.inner_text("#play") == "▶ 运行"
+    assert "演练场" in page.inner_text("header h1")
+    assert page.get_attribute("#reset", "title") == "从起点重新开始这次训练（R）"
+    assert "第 0/10 轮" in page.inner_text("#status")
+    page.click("#step")
+    wait_for(page, "(JSON.parse(document.getElementById('update-panel').dataset.update) || {}).step === 1")
+    assert "最近一次更新" in page.inner_text("#update-panel")
+    assert "更新前的 θ" in page.inner_text("#update-table")
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    page.screenshot(path=shots / "11-chinese.png", full_page=True)
+
+    page.select_option("#lang", "en")
+    wait_for(page, "new URLSearchParams(location.search).get('lang') === 'en'")
+    assert page.inner_text("#step") == "Step"
+    assert "The last update" in page.inner_text("#update-panel")
+    assert page.evaluate("window.playground.frame.step") == 1  # the run goes on: nothing reset
+    page.screenshot(path=shots / "12-switched-to-english.png", full_page=True)
+
+    page.goto(f"{base_url}/?lang=zh&data=moons&lr=1000")  # a refused link, said in Chinese
+    wait_for(page, "!document.getElementById('error').hidden && document.body.dataset.status === 'ready'")
+    assert page.inner_text("#error-text").startswith("这个链接里的设置被拒绝：lr must be in")
+
+
+def test_an_uploaded_table_trains_with_the_library(page, base_url, shots, tmp_path):
+    rng = np.random.default_rng(1)
+    x1, x2 = rng.normal(size=60), rng.normal(size=60)
+    price = 3 * x1 - 2 * x2 + 1 + 0.1 * rng.normal(size=60)
+    table = tmp_path / "houses.csv"
+    table.write_text("size,age,price\n" + "".join(f"{a:.4f},{b:.4f},{c:.4f}\n" for a, b, c in zip(x1, x2, price, strict=True)))
+    page.goto(f"{base_url}/?epochs=30&lang=en")
+    wait_for(page, "document.body.dataset.status === 'ready'")
+    page.set_input_files("#upload-file", str(table))
+    wait_for(page, "window.playground.settings.data.startsWith('upload:') && document.body.dataset.status === 'ready'")
+    assert "houses.csv" in page.inner_text("#data-description")
+    assert page.input_value("#upload-target") == "price"
+    assert page.evaluate("window.playground.info.n_features") == 2
+    page.locator("#speed").fill(page.get_attribute("#speed", "max"))
+    wait_for(page, f"window.playground.settings.speed === {limits.MAX_STEPS_PER_SECOND}")
+    page.click("#play")
+    wait_for(page, "document.body.dataset.status === 'max_epochs'")
+    settings = page.evaluate("window.playground.settings")
+    assert settings["epochs"] == 30
+    assert shown_params(page) == reference_params(settings, data=gdlab.load(str(table)))
+    page.screenshot(path=shots / "13-uploaded-table.png", full_page=True)
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("size,price\n1,2\nred,4\n")
+    page.set_input_files("#upload-file", str(bad))
+    wait_for(page, "!document.getElementById('error').hidden")
+    assert page.inner_text("#error-text") == ("The table was refused: bad.csv: line 3, column 'size': "
+                                              "'red' is not a number")
+
+
+def test_leaving_a_lesson_restores_free_play(page, base_url, shots):
+    page.goto(f"{base_url}/?data=moons&epochs=40&lr=0.05&lang=en")
+    wait_for(page, "document.body.dataset.status === 'ready'")
+    free = page.evaluate("window.playground.settings")
+    page.select_option("#lesson", "d2l-linear")
+    wait_for(page, "window.playground.settings.lesson === 'd2l-linear' && document.body.dataset.status === 'ready'")
+    assert page.evaluate("window.playground.settings.epochs") == 3
+    page.select_option("#lesson", "")
+    wait_for(page, "window.playground.settings.lesson === null && document.body.dataset.status === 'ready'")
+    assert page.evaluate("window.playground.settings") == free  # the lesson's epochs=3 did not leak
+    assert "lesson=d2l" not in page.url
+    assert url_settings(page)["epochs"] == "40"
+    assert page.is_hidden("#lesson-panel")
+    page.screenshot(path=shots / "14-lesson-left.png", full_page=True)
+
+
+def test_a_larger_model_shows_a_slice_over_two_chosen_parameters(page, base_url, shots):
+    page.goto(f"{base_url}/?data=synthetic-linear&n=100&optimizer=gd&lang=en")
+    wait_for(page, "document.body.dataset.status === 'ready'")
+    assert page.get_attribute("#surface-canvas", "data-kind") == "slice"
+    assert page.is_visible("#pair-pick")
+    for _ in range(3):
+        page.click("#step")
+    wait_for(page, "window.playground.frame.step === 3")
+    page.select_option("#pair-x", "0")
+    page.select_option("#pair-y", "2")
+    wait_for(page, "JSON.stringify(window.playground.surface.pair) === '[0,2]'")
+    assert page.evaluate("window.playground.path.length") == 4  # the whole path, re-projected
+    assert url_settings(page)["slice"] == "0,2"
+    wait_for(page, "document.getElementById('surface-title').textContent === 'Slice of the loss over w1 and b'")
+    page.screenshot(path=shots / "15-slice.png", full_page=True)

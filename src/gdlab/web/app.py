@@ -4,16 +4,23 @@
 ``GET /``                  the page (``static/index.html``)
 ``GET /static/…``          its script and style sheet, shipped inside the package
 ``GET /api/options``       the choices, bounds, defaults, data sets and lessons
+                           (``?lang=zh``: the lessons' texts in Chinese)
 ``GET|POST /api/setup``    check settings (a query string or a JSON object) and
                            return what the page draws for them; 4xx with
                            ``{"error": "<one line>"}`` when something is wrong
+``POST /api/upload``       a small CSV table (``?name=file.csv&target=column``), read
+                           as ``gdlab train`` reads files; its facts back, and its
+                           name for the ``data`` setting
 ``WS /api/ws``             the page's training job (see :mod:`gdlab.web.jobs`)
 =========================  ========================================================
 
 Requests are bounded (:mod:`gdlab.web.limits`): bodies, query strings and WebSocket
-messages by size, open jobs by count. Responses carry a Content-Security-Policy that
-allows nothing outside this server, so the page makes no external request. A WebSocket
-from another site's page (a different ``Origin``) is refused.
+messages by size, JSON by nesting depth and number length (:mod:`gdlab.web.jsonin`),
+open jobs by count; connections by time (:mod:`gdlab.web.protocol`). A client that goes
+away in the middle of its request leaves one log line. Responses carry a
+Content-Security-Policy that allows nothing outside this server, so the page makes no
+external request. A WebSocket from another site's page (a different ``Origin``) is
+refused.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -29,7 +37,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
@@ -37,11 +45,11 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..config import ACTIVATIONS, DTYPES, ENGINE_NAMES, LOSSES, MODELS, OPTIMIZERS, SCHEDULES
 from ..errors import GdlabError
-from . import limits
+from . import datasets, jsonin, limits
 from .jobs import Job
 from .lessons import lesson_menu
 from .session import Session
-from .settings import DATASETS, base_defaults, data_facts, parse_settings
+from .settings import DATASETS, LANGUAGES, base_defaults, data_facts, parse_settings
 from .views import Panels
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -133,13 +141,17 @@ async def index(request: Request) -> Response:
 
 # --- the JSON API ----------------------------------------------------------------------------
 async def options(request: Request) -> Response:
-    lessons = await run_in_threadpool(lesson_menu)
+    lang = request.query_params.get("lang") or None
+    if lang is not None and lang not in LANGUAGES:
+        return error(400, f"lang must be one of {', '.join(LANGUAGES)}, got {lang[:20]!r}")
+    lessons = await run_in_threadpool(lesson_menu, lang)
     defaults = {k: (list(v) if isinstance(v, tuple) else v) for k, v in base_defaults().items()}
     return JSON({
         "datasets": [data_facts(name) for name in DATASETS],
         "models": list(MODELS), "activations": list(ACTIVATIONS), "losses": list(LOSSES),
         "optimizers": list(OPTIMIZERS), "engines": list(ENGINE_NAMES), "dtypes": list(DTYPES),
         "schedules": list(SCHEDULES), "defaults": defaults, "lessons": lessons,
+        "languages": list(LANGUAGES),
         "limits": {name: getattr(limits, name) for name in dir(limits) if name.isupper()},
     })
 
@@ -161,37 +173,69 @@ async def setup(request: Request) -> Response:
                 return error(400, f"setting {key!r} is given more than once")
             raw[key] = value
     else:
-        raw = await read_json_body(request)
+        try:
+            raw = jsonin.loads(await read_body(request, content_type="application/json"))
+        except GdlabError as e:
+            return error(400, str(e))
     try:
         return JSON(await run_in_threadpool(build_snapshot, raw))
     except GdlabError as e:
         return error(400, str(e))
 
 
-async def read_json_body(request: Request):
-    """The request's JSON body, refusing wrong types and sizes with HTTPException (4xx)."""
+async def upload(request: Request) -> Response:
+    """A CSV table from the page: read with gdlab's loader and kept (see gdlab.web.datasets)."""
+    name = request.query_params.get("name") or "upload.csv"
+    target = request.query_params.get("target") or None
+    if len(name) > 200 or (target is not None and len(target) > 200):
+        return error(400, "name and target must be at most 200 characters")
+    if os.path.splitext(name)[1].lower() not in (".csv", ".txt", ""):
+        return error(415, f"{os.path.basename(name)}: the playground takes CSV tables (.csv); "
+                          "train other files with gdlab train")
+    content = await read_body(request, content_type=("text/csv", "text/plain", "application/octet-stream"),
+                              limit=limits.MAX_UPLOAD_BYTES)
+    try:
+        facts = await run_in_threadpool(lambda: datasets.add_upload(content, filename=name, target=target))
+    except GdlabError as e:
+        return error(400, str(e))
+    return JSON(facts)
+
+
+class Aborted(Exception):
+    """The client went away in the middle of its request (logged in one line)."""
+
+
+async def read_body(request: Request, *, content_type, limit: int = limits.MAX_BODY_BYTES):
+    """The request's body, refusing wrong types and sizes with HTTPException (4xx);
+    :class:`Aborted` when the client disconnects before sending all of it."""
+    allowed = (content_type,) if isinstance(content_type, str) else tuple(content_type)
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if ctype != "application/json":
-        raise HTTPException(415, f"send a JSON object (Content-Type: application/json), "
+    if ctype not in allowed:
+        what = "a JSON object" if allowed == ("application/json",) else "a CSV table"
+        raise HTTPException(415, f"send {what} (Content-Type: {allowed[0]}), "
                                  f"not {ctype or 'no content type'!r}")
     declared = request.headers.get("content-length")
     if declared is not None:
-        if not declared.isdigit():
-            raise HTTPException(400, f"bad Content-Length {declared!r}")
-        if int(declared) > limits.MAX_BODY_BYTES:
-            raise HTTPException(413, f"request body of {declared} bytes is over the limit of "
-                                     f"{limits.MAX_BODY_BYTES}")
+        if not declared.isdigit() or len(declared) > 20:
+            raise HTTPException(400, f"bad Content-Length {declared[:30]!r}")
+        if int(declared) > limit:
+            raise HTTPException(413, f"request body of {int(declared):,} bytes is over the limit of "
+                                     f"{limit:,}")
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limits.MAX_BODY_BYTES:
-            raise HTTPException(413, f"request body over the limit of {limits.MAX_BODY_BYTES} bytes")
     try:
-        return json.loads(body.decode("utf-8"))
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise HTTPException(413, f"request body over the limit of {limit:,} bytes")
+    except ClientDisconnect:
+        raise Aborted(f"{request.method} {request.url.path}: the client went away after "
+                      f"{len(body):,} of {declared or 'an unknown number of'} bytes") from None
+    if ctype != "application/json":
+        return bytes(body)
+    try:
+        return body.decode("utf-8")
     except UnicodeDecodeError:
         raise HTTPException(400, "request body is not UTF-8 text") from None
-    except json.JSONDecodeError as e:
-        raise HTTPException(400, f"request body is not valid JSON ({e.msg} at column {e.colno})") from None
 
 
 # --- the training job ----------------------------------------------------------------------
@@ -246,6 +290,11 @@ async def http_error(request: Request, exc: HTTPException) -> Response:
     return error(exc.status_code, str(exc.detail))
 
 
+async def aborted(request: Request, exc: Aborted) -> Response:
+    LOG.warning("request aborted: %s", exc)
+    return Response(status_code=400)  # (nobody reads it: the connection is gone)
+
+
 async def internal_error(request: Request, exc: Exception) -> Response:
     LOG.exception("playground request failed")
     return error(500, f"internal error: {type(exc).__name__}")
@@ -268,11 +317,12 @@ def create_app(*, allowed_hosts: Sequence[str] | None = None) -> Starlette:
             Route("/", index, methods=["GET", "HEAD"]),
             Route("/api/options", options, methods=["GET"]),
             Route("/api/setup", setup, methods=["GET", "POST"]),
+            Route("/api/upload", upload, methods=["POST"]),
             WebSocketRoute("/api/ws", training_socket),
             Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=middleware,
-        exception_handlers={HTTPException: http_error, Exception: internal_error},
+        exception_handlers={HTTPException: http_error, Aborted: aborted, Exception: internal_error},
     )
     app.state.jobs = 0
     return app

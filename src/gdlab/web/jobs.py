@@ -12,13 +12,17 @@ page → server                          what happens
 ``{"type": "epoch"}``                   updates until the current epoch ends
 ``{"type": "reset"}``                   the run again from its start
 ``{"type": "lr", "value": 0.05}``       the learning rate from the next update on
-``{"type": "start", "w": 1, "b": 2}``   a new run starting at (w, b) (two-parameter models)
+``{"type": "start", "w": 1, "b": 2}``   a new run starting at (w, b) (two-parameter models;
+                                        ``w`` alone for a one-parameter model)
 ``{"type": "speed", "value": 200}``     updates per second while playing
+``{"type": "lang", "value": "zh"}``     the page's language (the lesson's text comes back)
+``{"type": "slice", "params": [3, 7]}`` the slice over parameters 3 and 7 (larger models)
 =====================================  ===================================================
 
 The server answers with ``snapshot`` (everything to draw a run), ``frame`` (what changed,
 at most :data:`~gdlab.web.limits.FRAMES_PER_SECOND` times a second), ``settings`` (the
-normalized settings after an lr or speed change) and ``error`` (one line; the job keeps
+normalized settings after an lr, speed or language change; with the lesson's text in
+the new language), ``surface`` (a new slice) and ``error`` (one line; the job keeps
 running). However commands arrive, a job makes at most
 :data:`~gdlab.web.limits.MAX_STEPS_PER_SECOND` updates a second.
 """
@@ -26,23 +30,25 @@ running). However commands arrive, a job makes at most
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable
 
 from anyio import to_thread
 
 from ..errors import GdlabError
-from . import limits
+from . import jsonin, limits
+from .lessons import lesson_text
 from .session import Session
 from .settings import PARSERS, Settings, parse_settings
 from .views import Panels
 
 LOG = logging.getLogger("gdlab.web")
-COMMANDS = {  # type → the keys it takes besides "type"
+COMMANDS = {  # type → the keys it needs besides "type"
     "setup": {"settings"}, "play": set(), "pause": set(), "step": set(), "epoch": set(),
-    "reset": set(), "lr": {"value"}, "start": {"w", "b"}, "speed": {"value"},
+    "reset": set(), "lr": {"value"}, "start": {"w"}, "speed": {"value"}, "lang": {"value"},
+    "slice": {"params"},
 }
+OPTIONAL = {"start": {"b"}}  # type → the keys it may have too
 
 
 def parse_command(text: str | bytes | None) -> dict:
@@ -52,16 +58,13 @@ def parse_command(text: str | bytes | None) -> dict:
     if len(text.encode("utf-8")) > limits.MAX_BODY_BYTES:
         raise GdlabError(f"message of {len(text.encode('utf-8'))} bytes is over the limit of "
                          f"{limits.MAX_BODY_BYTES}")
-    try:
-        message = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise GdlabError(f"message is not valid JSON ({e.msg} at column {e.colno})") from None
+    message = jsonin.loads(text, what="message")
     if not isinstance(message, dict):
         raise GdlabError(f"message must be a JSON object, got {type(message).__name__}")
     kind = message.get("type")
     if kind not in COMMANDS:
         raise GdlabError(f"message type must be one of {', '.join(COMMANDS)}, got {kind!r}")
-    extra = sorted(set(message) - COMMANDS[kind] - {"type"})
+    extra = sorted(set(message) - COMMANDS[kind] - OPTIONAL.get(kind, set()) - {"type"})
     missing = sorted(COMMANDS[kind] - set(message))
     if extra or missing:
         raise GdlabError(f"{kind} message: " + (f"unknown key {extra[0]!r}" if extra
@@ -172,18 +175,19 @@ class Job:
 
     async def _cmd_start(self, message: dict) -> None:
         s = self._need_session()
-        if not s.two_params:
-            raise GdlabError("a start point (w, b) needs a model with exactly two parameters")
-        w = PARSERS["start"]("start", [message["w"], message["b"]])
-        await self._new_run(s.settings.with_values(start=w), view=s.view)
+        given = [message["w"]] + ([message["b"]] if "b" in message else [])
+        if s.n_params not in (1, 2) or len(given) != s.n_params:
+            raise GdlabError("a start point sets (w, b) of a two-parameter model or w of a "
+                             f"one-parameter one; this model has {s.n_params} parameters")
+        start = PARSERS["start"]("start", given)
+        await self._new_run(s.settings.with_values(start=start), view=s.view)
 
     async def _cmd_lr(self, message: dict) -> None:
         s = self._need_session()
         lr = PARSERS["lr"]("lr", message["value"])
         async with self._lock:
             s.set_lr(lr)
-        await self.send({"type": "settings", "settings": s.settings.to_json(),
-                         "query": s.settings.to_query(), "lr": s.lr, "next_lr": s.next_epoch_lr})
+        await self._send_settings(s)
 
     async def _cmd_speed(self, message: dict) -> None:
         s = self._need_session()
@@ -191,8 +195,31 @@ class Job:
         self.speed = speed
         async with self._lock:
             s.settings = s.settings.with_values(speed=speed)
+        await self._send_settings(s)
+
+    async def _cmd_lang(self, message: dict) -> None:
+        s = self._need_session()
+        lang = PARSERS["lang"]("lang", message["value"])
+        async with self._lock:
+            s.settings = s.settings.with_values(lang=lang)
+        await self._send_settings(s)
+
+    async def _cmd_slice(self, message: dict) -> None:
+        s = self._need_session()
+        pair = PARSERS["slice"]("slice", message["params"])
+        async with self._lock:
+            await to_thread.run_sync(s.show_pair, pair)
+            s.settings = s.settings.with_values(slice=pair)
+            surface = await to_thread.run_sync(self.panels.surface)
+        await self._send_settings(s)
+        await self.send({"type": "surface", "surface": surface})
+
+    async def _send_settings(self, s: Session) -> None:
+        lesson = s.settings.lesson
         await self.send({"type": "settings", "settings": s.settings.to_json(),
-                         "query": s.settings.to_query(), "lr": s.lr, "next_lr": s.next_epoch_lr})
+                         "query": s.settings.to_query(), "lr": s.lr, "next_lr": s.next_epoch_lr,
+                         "lesson": None if lesson is None else
+                         {"name": lesson, **lesson_text(lesson, s.settings.lang)}})
 
     async def _cmd_pause(self, message: dict) -> None:
         self._need_session()
@@ -236,8 +263,9 @@ class Job:
                 lambda: session.run(n, until_epoch_end=until_epoch_end))
 
     async def _send_frame(self) -> None:
+        fresh = not self.playing  # (a paused page gets an up-to-date slice at once)
         async with self._lock:
-            frame = await to_thread.run_sync(self.panels.frame)
+            frame = await to_thread.run_sync(lambda: self.panels.frame(fresh=fresh))
         await self.send({"type": "frame", **frame, "playing": self.playing})
 
     async def _play(self, *, until_epoch_end: bool) -> None:

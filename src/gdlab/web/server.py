@@ -20,6 +20,7 @@ import uvicorn
 from ..errors import GdlabError
 from . import limits
 from .app import create_app
+from .protocol import GuardedH11Protocol
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 
@@ -71,14 +72,17 @@ def make_server(sock: socket.socket, host: str, *, log_level: str = "warning") -
     allowed = (*LOOPBACK_NAMES, host.strip("[]")) if is_loopback(host) else None
     config = uvicorn.Config(
         create_app(allowed_hosts=allowed),
+        # deadlines per connection and eviction of idle ones (gdlab.web.protocol) instead
+        # of uvicorn's limit_concurrency, which counted idle sockets and answered 503
+        http=GuardedH11Protocol,
         log_level=log_level,
         access_log=False,
         ws_max_size=limits.MAX_BODY_BYTES,
         ws_ping_interval=20.0,
         ws_ping_timeout=20.0,
-        limit_concurrency=4 * limits.MAX_JOBS + 32,
-        h11_max_incomplete_event_size=limits.MAX_BODY_BYTES,
-        timeout_keep_alive=5,
+        limit_concurrency=None,
+        h11_max_incomplete_event_size=limits.MAX_HEADER_BYTES,
+        timeout_keep_alive=limits.KEEP_ALIVE_TIMEOUT,
         lifespan="off",
         server_header=False,
     )

@@ -22,6 +22,11 @@ A new learning rate reaches the loop through its ``lr_fn`` hook (:class:`LiveRat
 which the loop reads when an epoch starts: it takes effect at the next epoch (each
 history row has one rate); with full-batch ``gd`` that is the next update. The config
 itself never changes; the run continues from the current parameters and optimizer state.
+
+For the update panel every update leaves a :class:`LastUpdate`: the parameters and the
+optimizer state before and after it, where it fell in its epoch and its learning rate —
+what :mod:`gdlab.web.updates` needs to recompute that update's gradient with the run's
+own engine. For the path, a :class:`Trail` keeps the parameters after each update.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -63,6 +69,79 @@ class LiveRate:
         with self._lock:
             base = self._base
         return lr_at(self.cfg, epoch, base)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The parameters (cloned, in ``model.parameters()`` order) and the optimizer state
+    (``engine.state_dict()``) at one moment of the run."""
+
+    params: tuple[torch.Tensor, ...]
+    state: dict
+
+    @classmethod
+    def take(cls, model, engine) -> Snapshot:
+        return cls(tuple(p.detach().clone() for p in model.parameters()), engine.state_dict())
+
+    def flat(self) -> np.ndarray:
+        return np.concatenate([p.double().reshape(-1).cpu().numpy() for p in self.params])
+
+
+@dataclass(frozen=True)
+class LastUpdate:
+    """One update as it happened: ``before`` → ``after``, the ``index``-th batch (0-based)
+    of ``epoch``, at learning rate ``lr``, with batch loss ``loss`` (before the update)."""
+
+    step: int
+    epoch: int
+    index: int
+    lr: float
+    loss: float
+    before: Snapshot
+    after: Snapshot
+
+
+class Trail:
+    """The parameters after each update, for drawing the optimizer's path.
+
+    A small model (at most ``limits.TRAIL_FULL_PARAMS`` parameters) keeps every
+    parameter, so its path can be projected onto any pair afterwards; a larger one keeps
+    only the pair on show, and choosing another pair starts its path afresh where the
+    run stands. The path stops growing at ``limits.MAX_PATH_POINTS`` points, or when a
+    full trail holds ``limits.MAX_TRAIL_VALUES`` values.
+    """
+
+    def __init__(self, start: np.ndarray, pair: tuple[int, ...]):
+        self.full = start.size <= limits.TRAIL_FULL_PARAMS
+        self.cap = (min(limits.MAX_PATH_POINTS, limits.MAX_TRAIL_VALUES // start.size)
+                    if self.full else limits.MAX_PATH_POINTS)
+        self.pair = tuple(pair)
+        self.since = 0  # the update the kept path starts after
+        self.points: list[np.ndarray] = [self._keep(start)]
+
+    def _keep(self, params: np.ndarray) -> np.ndarray:
+        return params.copy() if self.full else params[list(self.pair)].copy()
+
+    def add(self, params: np.ndarray) -> None:
+        if len(self.points) < self.cap:
+            self.points.append(self._keep(params))
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    def projected(self, start: int = 0) -> list[list[float]]:
+        """The path from point ``start`` on, as [θ_i, θ_j] of the pair on show."""
+        pts = self.points[start:]
+        if not pts:
+            return []
+        arr = np.stack(pts)
+        return (arr[:, list(self.pair)] if self.full else arr).tolist()
+
+    def show(self, pair: tuple[int, ...], now: np.ndarray, step: int) -> None:
+        """Show ``pair`` from now on (a small model re-projects its whole path)."""
+        self.pair = tuple(pair)
+        if not self.full:
+            self.since, self.points = step, [self._keep(now)]
 
 
 class _Tensors:
@@ -122,11 +201,18 @@ class Session:
         self.rate = LiveRate(self.cfg)
         self.view = view
         self.message: str | None = None  # why the run stopped early, in one line
+        self.notice: dict | None = None  # the same for the page's catalogue: key and values
         self.result = None  # the Run gdlab.train's finish returned
         self.state: TrainState | None = None
         self.model, self.engine = self.setup.model, self.setup.engine
         self.n_params = int(sum(p.numel() for p in self.model.parameters()))
+        self.names = param_names(self.model)
+        self.pair = self._check_pair(settings.slice) if settings.slice is not None else (
+            (0, 1) if self.n_params >= 2 else (0,))
         self.initial_loss: float | None = None
+        self.last: LastUpdate | None = None  # the latest update, for the update panel
+        self.trail: Trail | None = None  # the path (made when the run starts)
+        self._snap: Snapshot | None = None  # parameters and optimizer state now
         self._pending = _empty_frame()  # what happened since the last frame
         self._in_epoch = 0  # updates made in the epoch under way
         self._epoch_lr = self.rate(1)
@@ -139,19 +225,54 @@ class Session:
         self._wait_until_parked()
         if self._error is not None:
             raise self._error
+        if settings.slice is None and self.n_params > 2:  # the slice the first update moves most
+            from .updates import steepest_pair
+
+            self.show_pair(steepest_pair(self, self._snap))
+
+    def _check_pair(self, pair) -> tuple[int, int]:
+        i, j = pair
+        if self.n_params < 3:
+            raise GdlabError(f"slice chooses two of a larger model's parameters; this model has "
+                             f"{self.n_params}, all on show")
+        for k in (i, j):
+            if not 0 <= k < self.n_params:
+                raise GdlabError(f"slice: parameter {k} does not exist; the model has "
+                                 f"{self.n_params} (0 to {self.n_params - 1})")
+        if i == j:
+            raise GdlabError(f"slice needs two different parameters, got {i} twice")
+        return (i, j)
+
+    def show_pair(self, pair) -> None:
+        """Draw the slice over parameters ``pair`` (indices in ``model.parameters()`` order)."""
+        pair = self._check_pair(pair)
+        with self._cond:
+            self.pair = pair
+            self.trail.show(pair, self.params(), self.state.step)
 
     def _start_model(self, start):
-        """None (the setup builds the model), or a two-parameter model set to ``start``."""
+        """The model the run starts from: None (the setup builds it), every parameter 0
+        (``start="zeros"``, as Ng's course starts), or (w, b) / (w,) set on a model with
+        that many parameters (a bias-free model may also be given b = 0)."""
         if start is None:
             return None
         model = initial_model(self.data, self.cfg)
+        if start == "zeros":
+            with torch.no_grad():
+                for p in model.parameters():
+                    p.zero_()
+            return model
         n = sum(p.numel() for p in model.parameters())
-        if n != 2:
-            raise GdlabError(f"start sets (w, b) of a two-parameter model; {model.kind} on "
-                             f"{self.data.name} has {n} parameters")
+        values = list(start)
+        if n == 1 and len(values) == 2 and values[1] == 0:
+            values = values[:1]  # y = w·x: b = 0 is what having no bias means
+        if n != len(values):
+            what = "(w, b)" if len(values) == 2 else "w"
+            raise GdlabError(f"start sets {what} of a {len(values)}-parameter model; {model.kind} "
+                             f"on {self.data.name} has {n} parameters")
         with torch.no_grad():
-            model.layers[0].weight.fill_(start[0])
-            model.layers[0].bias.fill_(start[1])
+            for p, value in zip(model.parameters(), values, strict=True):
+                p.fill_(value)
         return model
 
     # --- the worker thread ----------------------------------------------------------------
@@ -164,7 +285,11 @@ class Session:
             self.result = finish(self.setup, state, started=started, log=lambda _m: None)
         except DivergedError as e:  # said for the page: its learning-rate slider
             self.result = e.run
-            self.message = f"{e.what}; try a smaller learning rate than {e.lr:g} (the lr slider)"
+            lr = self.settings.lr  # the slider's rate (it may have moved since the start)
+            self.message = f"{e.what}; try a smaller learning rate than {lr:g} (the lr slider)"
+            above = "ended above" in e.what  # (gdlab.train: the final loss above the start)
+            self.notice = {"key": "banner.ended_above" if above else "banner.diverged",
+                           "epoch": e.epoch, "lr": lr}
         except _Stopped:
             pass
         except BaseException as e:  # reported to the page (GdlabError) or as internal
@@ -178,7 +303,8 @@ class Session:
         """(Worker) Wait between two updates until the page allows the next one."""
         with self._cond:
             self._parked = True
-            self._cond.notify_all()
+            if self._permits == 0:  # (only then is the page's thread waiting for this)
+                self._cond.notify_all()
             while self._permits == 0 and not self._stopping:
                 self._cond.wait()
             if self._stopping:
@@ -277,6 +403,8 @@ class _Pauses(Callback):
         s = self.s
         s.state, s.model, s.engine = state, state.model, state.engine
         s.initial_loss = state.initial_loss
+        s._snap = Snapshot.take(s.model, s.engine)
+        s.trail = Trail(s._snap.flat(), s.pair)
         s._park()
 
     def on_step_end(self, state: TrainState, step: int, loss: float) -> None:
@@ -284,10 +412,13 @@ class _Pauses(Callback):
         s._in_epoch += 1
         if s._in_epoch == 1:  # the rate the loop set when this epoch started
             s._epoch_lr = s.rate(state.epoch + 1)
+        after = Snapshot.take(s.model, s.engine)
         with s._cond:
+            s.last = LastUpdate(step=step, epoch=state.epoch + 1, index=s._in_epoch - 1,
+                                lr=s._epoch_lr, loss=loss, before=s._snap, after=after)
+            s._snap = after
             s._pending["steps"].append([step, state.epoch + s._in_epoch / s.n_batches, _finite(loss)])
-            if s.two_params and step < limits.MAX_PATH_POINTS:  # + the start point
-                s._pending["path"].append(s.params().tolist())
+            s.trail.add(after.flat())
         if s._in_epoch < s.n_batches and math.isfinite(loss):
             s._park()
 
@@ -304,8 +435,27 @@ class _Pauses(Callback):
             s._park()
 
 
+def param_names(model) -> list[str]:
+    """Readable names in ``model.parameters()`` order: w and b for one weight,
+    w1…wd / W[j,k] and b[j] otherwise ("layer 2 " before the names of a second layer)."""
+    layers = list(model.layers)
+    names: list[str] = []
+    for li, layer in enumerate(layers):
+        prefix = f"layer {li + 1} " if len(layers) > 1 else ""
+        out_f, in_f = layer.weight.shape
+        if out_f == 1 and in_f == 1:
+            names.append(f"{prefix}w")
+        elif out_f == 1:
+            names += [f"{prefix}w{k + 1}" for k in range(in_f)]
+        else:
+            names += [f"{prefix}W[{j + 1},{k + 1}]" for j in range(out_f) for k in range(in_f)]
+        if layer.bias is not None:
+            names += [f"{prefix}b"] if out_f == 1 else [f"{prefix}b[{j + 1}]" for j in range(out_f)]
+    return names
+
+
 def _empty_frame() -> dict:
-    return {"steps": [], "path": [], "entries": []}
+    return {"steps": [], "entries": []}
 
 
 def _finite(value: float | None) -> float | None:

@@ -2,8 +2,10 @@
 
 A page's whole state is one flat mapping of names to values — the keys of
 :class:`gdlab.config.TrainConfig` plus the data settings ``data``, ``n``, ``noise``,
-``data_seed``, the start point ``start`` = "w,b", the ``lesson`` it came from and the
-play ``speed``. Values may be JSON numbers/booleans or the strings a URL carries.
+``data_seed``, the start point ``start`` ("w,b", "w" for a one-parameter model, or
+"zeros"), the ``lesson`` it came from, the play ``speed``, the page's language ``lang``
+and the ``slice`` (two parameter indices) its surface panel shows for larger models.
+Values may be JSON numbers/booleans or the strings a URL carries.
 
 Resolution, lowest first: gdlab's own defaults (those of ``gdlab train``, except that the
 data defaults to ``line-1d`` and the device is always the CPU) → the lesson's
@@ -15,7 +17,6 @@ setting and reproduces the run on any gdlab of the same version.
 from __future__ import annotations
 
 import functools
-import inspect
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
@@ -30,17 +31,14 @@ from ..config import (
     SCHEDULES,
     TrainConfig,
 )
-from ..data import Dataset, load
-from ..data.builtin import REGISTRY
+from ..data import Dataset
 from ..errors import GdlabError
 from ..losses import default_loss
 from ..setup import model_kind
-from . import limits
+from . import datasets, limits
 
-#: The built-in sets the playground offers: the 1-D and 2-D lessons' data and the toys.
-DATASETS = (
-    "line-1d", "toy-1d", "synthetic-linear", "classification", "blobs", "moons", "circles", "xor",
-)
+DATASETS = datasets.offered()  # the data menu (uploads join it as they come)
+LANGUAGES = ("en", "zh")
 DEFAULT_DATA = "line-1d"  # one feature, so the (w, b) loss surface shows from the start
 DEFAULT_SPEED = 20  # updates per second while playing
 
@@ -49,9 +47,11 @@ _SERVER_SIDE = ("target", "device", "quiet", "record_path", "extra")
 #: Settings the page always writes into its URL; the rest only when not at their default.
 URL_KEYS = (
     "lesson", "data", "n", "noise", "data_seed", "test_fraction", "val_fraction",
-    "standardize", "model", "hidden", "activation", "loss", "optimizer", "batch_size",
-    "momentum", "lr", "epochs", "engine", "l2", "dtype", "seed", "start", "speed",
+    "standardize", "model", "hidden", "activation", "bias", "loss", "optimizer", "batch_size",
+    "shuffle", "momentum", "lr", "epochs", "engine", "l2", "l1", "dtype", "seed", "start", "speed",
 )
+#: Page settings written into the URL only when set.
+PAGE_KEYS = ("lang", "slice")
 
 
 # --- value parsers: each takes (name, raw value) and returns the typed value ------------
@@ -64,13 +64,21 @@ def _text(name: str, value: object) -> str:
 def _number(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise GdlabError(f"{name} must be a number, got {value!r}")
+    if isinstance(value, str) and len(value.strip()) > limits.MAX_NUMBER_CHARS:
+        raise GdlabError(f"{name} must be a number of at most {limits.MAX_NUMBER_CHARS} "
+                         f"characters, got {len(value.strip()):,}")
     try:
         number = float(value)
-    except ValueError:
-        raise GdlabError(f"{name} must be a number, got {value!r}") from None
+    except (ValueError, OverflowError):  # (OverflowError: an int too large for a float)
+        raise GdlabError(f"{name} must be a number, got {_short(value)}") from None
     if not math.isfinite(number):
         raise GdlabError(f"{name} must be a finite number, got {value!r}")
     return number
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:40]}… ({len(text):,} characters)"
 
 
 def _integer(name: str, value: object) -> int:
@@ -153,13 +161,34 @@ def _hidden(name: str, value: object) -> tuple[int, ...]:
     return sizes
 
 
-def _start(name: str, value: object) -> tuple[float, float]:
+def _start(name: str, value: object) -> tuple[float, ...] | str:
+    if isinstance(value, str) and value.strip() == "zeros":
+        return "zeros"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = [value]
+    parts = _numbers(name, value)
+    if len(parts) not in (1, 2):
+        raise GdlabError(f"{name} must be two numbers 'w,b' (one, 'w', without a bias) or "
+                         f"'zeros', got {_short(value)}")
+    return tuple(_in_range(name, _number(name, v), -limits.MAX_ABS_START, limits.MAX_ABS_START)
+                 for v in parts)
+
+
+def _data(name: str, value: object) -> str:
+    text = _text(name, value)
+    if not datasets.is_known(text):
+        if text.startswith(datasets.UPLOAD_PREFIX):
+            raise GdlabError(f"{name} {text!r} is not on this server (an upload is kept only while "
+                             "the server runs); upload the file again")
+        raise GdlabError(f"{name} must be one of {', '.join(DATASETS)} or an upload, got {_short(value)}")
+    return text
+
+
+def _slice(name: str, value: object) -> tuple[int, int]:
     parts = _numbers(name, value)
     if len(parts) != 2:
-        raise GdlabError(f"{name} must be two numbers 'w,b', got {value!r}")
-    w, b = (_in_range(name, _number(name, v), -limits.MAX_ABS_START, limits.MAX_ABS_START)
-            for v in parts)
-    return (w, b)
+        raise GdlabError(f"{name} must be two parameter numbers 'i,j', got {_short(value)}")
+    return tuple(_in_range(name, _integer(name, v), 0, 10**6) for v in parts)
 
 
 def _batch_size(name: str, value: object) -> int | str:
@@ -177,7 +206,9 @@ def _pair(name: str, value: object) -> tuple[float, float]:
 
 PARSERS: dict[str, Callable[[str, object], object]] = {
     "lesson": _optional(_text),
-    "data": _choice(DATASETS),
+    "lang": _optional(_choice(LANGUAGES)),
+    "slice": _optional(_slice),
+    "data": _data,
     "n": _optional(_ranged_int(1, limits.MAX_SAMPLES)),
     "noise": _optional(_ranged_float(0.0, limits.MAX_NOISE)),
     "data_seed": _optional(_ranged_int(0, limits.MAX_SEED)),
@@ -193,7 +224,10 @@ PARSERS: dict[str, Callable[[str, object], object]] = {
     "epochs": _ranged_int(1, limits.MAX_EPOCHS),
     "engine": _choice(ENGINE_NAMES),
     "loss": _optional(_choice(LOSSES)),
-    "l2": _ranged_float(0.0, 10.0),
+    "l2": _ranged_float(0.0, limits.MAX_PENALTY),
+    "l1": _ranged_float(0.0, limits.MAX_PENALTY),
+    "bias": _boolean,
+    "shuffle": _boolean,
     "momentum": _ranged_float(0.0, 1.0, hi_open=True),
     "betas": _pair,
     "eps": _ranged_float(0.0, 1.0, lo_open=True),
@@ -238,17 +272,20 @@ class Settings:
         return TrainConfig.from_kwargs(**self.train_kwargs())
 
     def data_kwargs(self) -> dict:
-        """The keyword arguments of ``gdlab.load`` that build this run's data."""
+        """The keyword arguments of ``gdlab.load`` that build this run's data (built-in
+        sets; a stand-in or an upload takes none)."""
+        name = self.values["data"]
+        if name not in datasets.BUILTIN:
+            return {}
         kw: dict = {"seed": self.values["data_seed"]}
-        accepted = REGISTRY[self.values["data"]].settings
-        if "n" in accepted:
+        if "n" in datasets.takes(name):
             kw["n"] = self.values["n"]
         if self.values["noise"] is not None:
-            kw[_noise_key(self.values["data"])] = self.values["noise"]
+            kw[datasets.noise_key(name)] = self.values["noise"]
         return kw
 
     def load_data(self) -> Dataset:
-        return load(self.values["data"], **self.data_kwargs())
+        return datasets.make(self.values["data"], **self.data_kwargs())
 
     def with_values(self, **changes) -> Settings:
         """A copy with ``changes`` parsed and applied (the lesson name is kept)."""
@@ -263,6 +300,9 @@ class Settings:
             if key not in URL_KEYS and value == defaults.get(key):
                 continue
             out[key] = _format(value)
+        for key in PAGE_KEYS:
+            if self.values[key] is not None:
+                out[key] = _format(self.values[key])
         return out
 
     def to_json(self) -> dict:
@@ -282,29 +322,9 @@ def _format(value: object) -> str:
     return str(value)
 
 
-def _noise_key(data: str) -> str:
-    """The generator setting the noise slider moves (blobs call it the cluster std)."""
-    return "std" if data == "blobs" else "noise"
-
-
-@functools.cache
 def data_facts(name: str) -> dict:
-    """What the page needs to know about a playground data set: its task and shape, and
-    the defaults of the settings it takes (None: the set has no such setting)."""
-    params = inspect.signature(REGISTRY[name].make).parameters
-    data = load(name)
-    noise_key = _noise_key(name)
-    return {
-        "name": name,
-        "description": data.meta["description"],
-        "task": data.task,
-        "n_features": data.n_features,
-        "n_classes": data.n_classes,
-        "n": params["n"].default if "n" in params else None,
-        "noise": params[noise_key].default if noise_key in params else None,
-        "noise_name": noise_key if noise_key in params else None,
-        "data_seed": data.meta.get("seed"),  # None for the fixed sets
-    }
+    """What the page needs to know about a data set (see :func:`gdlab.web.datasets.facts`)."""
+    return datasets.facts(name)
 
 
 @functools.cache
@@ -316,19 +336,19 @@ def base_defaults() -> dict:
         values["lr"] = 0.1
     values["hidden"], values["betas"] = tuple(cfg.hidden), tuple(cfg.betas)
     values.update(lesson=None, data=DEFAULT_DATA, n=None, noise=None, data_seed=None,
-                  start=None, speed=DEFAULT_SPEED)
+                  start=None, speed=DEFAULT_SPEED, lang=None, slice=None)
     return values
 
 
 def lesson_settings(name: str) -> dict:
     """The playground settings of lesson ``name`` (raises GdlabError if it has none)."""
-    from .lessons import playground_lessons
+    from .lessons import playground_lessons, playground_settings
 
     lessons = playground_lessons()
     if name not in lessons:
         known = ", ".join(lessons) or "none are available"
-        raise GdlabError(f"lesson must be one of {known}, got {name!r}")
-    return dict(lessons[name].playground)
+        raise GdlabError(f"lesson must be one of {known}, got {_short(name)}")
+    return dict(playground_settings(name))
 
 
 def parse_settings(raw: Mapping[str, object]) -> Settings:

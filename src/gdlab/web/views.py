@@ -1,12 +1,11 @@
 """What the page's panels draw, as plain numbers: the server computes, the page draws.
 
 - **data**: the raw rows of each split (train / validation / test), in the data's units;
-- **surface**: for two-parameter models (one feature, linear or logistic regression), the
-  exact loss L(w, b) = (1/m) Σᵢ ℓ(w·xᵢ + b, yᵢ) over the training rows on a grid
-  (``gdlab.viz.surface_grid``), in the units the model sees (standardized x when
-  standardization is on), with the minimizer (w*, b*);
+- **surface**: the loss over the parameters with the path (:mod:`gdlab.web.surface`:
+  the exact (w, b) plane, a one-parameter curve, or a slice through a larger model);
 - **fit**: the fitted line for one feature, P(class) over the plane for two features,
   else the prediction for every row;
+- **update**: the latest update with its gradient, rule and values (:mod:`gdlab.web.updates`);
 - **params** and **metrics**: the parameters after the last update and the losses now.
 """
 
@@ -18,13 +17,14 @@ import torch
 from ..evaluate import loss_and_accuracy as evaluate_loss
 from ..metrics import model_params
 from ..models import predict_proba
-from ..viz import optimum_2param, surface_grid
-from ..viz.surface import SURFACE_LOSSES
-from . import limits
-from .lessons import playground_lessons
-from .session import Session, _finite
+from . import limits, updates
+from .lessons import lesson_text
+from .session import Session, _finite, param_names
+from .settings import data_facts
+from .surface import Surface
 
 MAX_SHOWN_PARAMS = 100  # the page lists parameters one by one up to this many
+MAX_NAMED_PARAMS = 1000  # the slice's menus name parameters up to this many (else numbers)
 
 
 class Panels:
@@ -43,7 +43,9 @@ class Panels:
             ys = np.linspace(self.lo[1], self.hi[1], g)
             gx, gy = np.meshgrid(xs, ys)  # rows: x2, columns: x1
             self._grid = np.stack([gx.ravel(), gy.ravel()], axis=1)
-        self._start = self._optimum = self._seen = None  # the surface's fixed points
+        self.surface_panel = Surface(session)
+        self.names = param_names(session.model)
+        self._described = None  # the update the page's update panel shows
         self._line = None
         if session.data.n_features == 1:
             self._line = np.linspace(self.lo[0], self.hi[0], limits.CURVE_POINTS).reshape(-1, 1)
@@ -59,7 +61,7 @@ class Panels:
             "info": self.info(),
             "data": self.data(),
             "surface": self.surface(),
-            "frame": self.frame(),
+            "frame": self.frame(fresh=True),
         }
 
     def info(self) -> dict:
@@ -67,9 +69,7 @@ class Panels:
         d, prep = s.data, s.prep
         lesson = None
         if s.settings.lesson is not None:
-            item = playground_lessons()[s.settings.lesson]
-            lesson = {"name": item.name, "title": item.title, "summary": item.summary,
-                      "explanation": item.explanation}
+            lesson = {"name": s.settings.lesson, **lesson_text(s.settings.lesson, s.settings.lang)}
         return {
             "data": d.name, "description": d.meta.get("description", ""), "task": d.task,
             "n_features": d.n_features, "feature_names": list(d.feature_names),
@@ -78,11 +78,15 @@ class Panels:
             "n_val": 0 if prep.X_val is None else int(prep.X_val.shape[0]),
             "n_test": 0 if prep.X_test is None else int(prep.X_test.shape[0]),
             "model": s.kind, "loss": s.loss, "engine": s.engine.name,
-            "optimizer": s.cfg.optimizer, "batch_size": s.batch_size,
+            "optimizer": s.cfg.optimizer, "rule": s.cfg.rule(), "batch_size": s.batch_size,
+            "bias": s.cfg.bias, "shuffle": s.cfg.shuffle, "l1": s.cfg.l1, "l2": s.cfg.l2,
             "n_batches": s.n_batches, "epochs": s.cfg.epochs, "n_params": s.n_params,
             "standardized": prep.standardizer is not None,
             "initial_loss": _finite(s.initial_loss),
-            "notes": list(s.notes), "lesson": lesson,
+            "notes": list(s.notes), "lesson": lesson, "lang": s.settings.lang,
+            "facts": data_facts(s.settings.data),
+            "param_names": s.names if s.n_params <= MAX_NAMED_PARAMS else None,
+            "pair": list(s.pair),
             "view": {"lo": self.lo.tolist(), "hi": self.hi.tolist()},
         }
 
@@ -100,56 +104,30 @@ class Panels:
                 "test": rows(sp.X_test, sp.y_test)}
 
     def surface(self) -> dict:
-        """The exact loss over (w, b) around the start, the minimizer and the path so far;
-        or why there is none."""
-        s = self.session
-        if not s.two_params:
-            return {"reason": f"the (w, b) loss surface needs a model with exactly two "
-                              f"parameters; {s.kind} on {s.data.name} has {s.n_params}"}
-        if s.loss not in SURFACE_LOSSES:
-            return {"reason": f"no (w, b) surface for the {s.loss} loss"}
-        X = s.prep.X_train.double().numpy()
-        y = s.prep.y_train.double().numpy().reshape(-1)
-        if self._start is None:
-            self._start = s.params()
-            self._optimum = optimum_2param(X, y, loss=s.loss)
-            self._seen = np.stack([self._start, self._start])  # the path's bounding box
-        points = [*self._seen] + ([self._optimum] if self._optimum is not None else [])
-        view = s.view
-        if view is None or not all(_inside(p, view) for p in self._seen):
-            view = _square_view(np.array(points))
-        *_, Z = surface_grid(X, y, loss=s.loss, model_kind=s.kind, w_range=view["w"],
-                             b_range=view["b"], n=limits.SURFACE_GRID)
-        s.view = view
-        return {
-            "w": list(view["w"]), "b": list(view["b"]), "n": limits.SURFACE_GRID,
-            "z": [_finite(v) for v in Z.ravel().tolist()],  # row i: b_i; column j: w_j
-            "optimum": None if self._optimum is None else list(self._optimum),
-            "start": self._start.tolist(), "loss": s.loss,
-            "units": "standardized x" if s.prep.standardizer is not None else "raw x",
-        }
+        """The surface panel as it is now, with the whole path (see :mod:`gdlab.web.surface`)."""
+        return self.surface_panel.snapshot()
 
     # --- after every frame ------------------------------------------------------------------
-    def frame(self) -> dict:
-        """What changed: new updates, path points and epochs; parameters, fit and metrics now.
-
-        When the path has left the loss surface's window, a wider surface comes along.
-        """
+    def frame(self, *, fresh: bool = False) -> dict:
+        """What changed: new updates, path points and epochs; parameters, fit, metrics and
+        the latest update now. A new surface comes along when the one on the page is out
+        of date (the path left its window; a slice that moved, at once when ``fresh``)."""
         s = self.session
         pending = s.take_pending()
         frame = {
             **pending,
+            "path": self.surface_panel.new_points(),
             "step": s.state.step, "epoch": s.state.epoch, "status": s.status,
-            "message": s.message, "lr": s.lr, "next_lr": s.next_epoch_lr,
+            "message": s.message, "notice": s.notice, "lr": s.lr, "next_lr": s.next_epoch_lr,
             "params": self.params(), "fit": self.fit(), "metrics": self.metrics(),
         }
-        path = np.array(pending["path"], dtype=np.float64).reshape(-1, 2)
-        path = path[np.all(np.abs(path) <= limits.MAX_ABS_START, axis=1)]  # finite, not absurd
-        if self._start is not None and s.view is not None and len(path):
-            self._seen = np.stack([np.minimum(self._seen[0], path.min(axis=0)),
-                                   np.maximum(self._seen[1], path.max(axis=0))])
-            if not all(_inside(p, s.view) for p in self._seen):
-                frame["surface"] = self.surface()
+        last = s.last
+        if last is not None and last is not self._described:
+            frame["update"] = updates.describe(s, last, self.names)
+            self._described = last
+        surface = self.surface_panel.refreshed(fresh=fresh)
+        if surface is not None:
+            frame["surface"] = surface
         return frame
 
     def params(self) -> dict:
@@ -157,7 +135,7 @@ class Panels:
         values = s.params()
         if values.size > MAX_SHOWN_PARAMS:
             return {"count": int(values.size), "names": None, "values": None, "data_units": None}
-        return {"count": int(values.size), "names": _param_names(s.model),
+        return {"count": int(values.size), "names": self.names,
                 "values": values.tolist(),
                 "data_units": model_params(s.model, s.prep.standardizer)
                 if s.prep.standardizer is not None else None}
@@ -196,7 +174,7 @@ class Panels:
                 out["conf"] = np.round(proba.max(axis=1), 3).tolist()
             return out
         sp = s.splits
-        pred = {}
+        pred, proba = {}, {}
         for split, X in (("train", sp.X_train), ("val", sp.X_val), ("test", sp.X_test)):
             if X is None:
                 continue
@@ -206,7 +184,9 @@ class Panels:
             else:
                 pred[split] = (out.argmax(axis=1) if out.shape[1] > 1 else (out[:, 0] > 0)
                                ).astype(int).tolist()
-        return {"kind": "rows", "pred": pred}
+            if s.task == "binary":  # P(class 1) of each row: how well the model separates them
+                proba[split] = np.round(self._proba(X)[:, -1], 5).tolist()
+        return {"kind": "rows", "pred": pred, **({"proba": proba} if proba else {})}
 
     @torch.no_grad()
     def _outputs(self, X_raw: np.ndarray) -> np.ndarray:
@@ -221,32 +201,3 @@ class Panels:
         X = s.prep.standardizer.transform(X_raw) if s.prep.standardizer is not None else X_raw
         return predict_proba(s.model, torch.as_tensor(X, dtype=s.dtype)).double().numpy()
 
-
-def _param_names(model) -> list[str]:
-    """Readable names: w and b for one weight, w1…wd / W[j,k] and b[j] otherwise."""
-    layers = list(model.layers)
-    names: list[str] = []
-    for li, layer in enumerate(layers):
-        prefix = f"L{li + 1} " if len(layers) > 1 else ""
-        out_f, in_f = layer.weight.shape
-        if out_f == 1 and in_f == 1:
-            names.append(f"{prefix}w")
-        elif out_f == 1:
-            names += [f"{prefix}w{k + 1}" for k in range(in_f)]
-        else:
-            names += [f"{prefix}W[{j + 1},{k + 1}]" for j in range(out_f) for k in range(in_f)]
-        names += [f"{prefix}b"] if out_f == 1 else [f"{prefix}b[{j + 1}]" for j in range(out_f)]
-    return names
-
-
-def _inside(point: np.ndarray, view: dict) -> bool:
-    return bool(view["w"][0] <= point[0] <= view["w"][1] and view["b"][0] <= point[1] <= view["b"][1])
-
-
-def _square_view(points: np.ndarray) -> dict:
-    """A square (w, b) window around ``points`` (start, minimizer, path), with a margin."""
-    lo, hi = points.min(axis=0), points.max(axis=0)
-    center = (lo + hi) / 2
-    half = max(0.65 * float((hi - lo).max()), 1.0)
-    return {"w": (float(center[0] - half), float(center[0] + half)),
-            "b": (float(center[1] - half), float(center[1] + half))}

@@ -1,8 +1,11 @@
 // gdlab playground page: reads the settings from the URL, asks the server (which trains with
 // the gdlab library) for the run, sends the controls over one WebSocket and draws what comes
-// back. The page computes nothing about training itself.
+// back. The page computes nothing about training itself. Its texts come from the catalogues
+// (i18n.js); the language follows ?lang=, else the browser, and the switch in the header.
 
 import { Axes, COLORS, formatNumber, hexToRgb, lossColors, probaColors } from "./plot.js";
+import { language, pickLanguage, t, translatePage, useLanguage } from "./i18n.js";
+import { drawUpdate } from "./update.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -15,10 +18,14 @@ const state = {
   info: null,
   data: null,
   surface: null,
-  path: [], // [w, b] after each update, starting with the start point
+  path: [], // the path on the surface: [w, b] (or the slice's pair) after each update
   steps: [], // [update, epoch (fractional), batch loss]
   history: [], // one entry per finished epoch
   frame: null, // the latest frame: parameters, fit, metrics, status
+  update: null, // the last update, as the update panel shows it
+  freeSettings: null, // the settings of free play, restored when a lesson is left
+  uploads: {}, // uploaded tables this page knows: name → facts
+  uploadFile: null, // the last uploaded file (to read it again with another target)
   playing: false,
   connected: false,
   surfaceAxes: null,
@@ -50,7 +57,7 @@ function connect(initialSettings) {
   socket.addEventListener("close", () => {
     state.connected = false;
     state.playing = false;
-    showError("The connection to the gdlab server was closed. Is `gdlab serve` still running? Reload the page to reconnect.");
+    showError(t("error.closed"));
     setStatus("disconnected");
   });
 }
@@ -62,39 +69,55 @@ const handlers = {
     state.info = m.info;
     state.data = m.data;
     state.surface = m.surface;
-    state.path = m.surface && !m.surface.reason ? [m.surface.start] : [];
+    state.path = m.surface && m.surface.path ? m.surface.path : [];
     state.steps = [];
     state.history = [];
     state.frame = null;
+    state.update = null;
+    if (!m.settings.lesson) state.freeSettings = m.settings;
+    if (m.info.facts.kind === "upload") rememberUpload(m.info.facts);
     writeUrl(m.query);
     showSettings();
     showLesson();
+    showPairPick();
     applyFrame(m.frame);
   },
   frame(m) { applyFrame(m); },
   settings(m) {
     state.settings = m.settings;
     state.query = m.query;
+    if (m.lesson) state.info.lesson = m.lesson; // (its text in the page's language)
+    if (!m.settings.lesson) state.freeSettings = m.settings;
     writeUrl(m.query);
     showSettings();
+    showLesson();
     if (state.frame) Object.assign(state.frame, { lr: m.lr, next_lr: m.next_lr });
+    redraw();
+  },
+  surface(m) {
+    state.surface = m.surface;
+    state.path = m.surface.path || [];
+    showPairPick();
     redraw();
   },
   error(m) {
     showError(m.message);
     showSettings(); // put the controls back to the settings in use
+    showPairPick();
   },
 };
 
 function applyFrame(f) {
-  if (f.surface) state.surface = f.surface; // the path left the window: a wider one
+  if (f.surface) state.surface = f.surface; // out of date: a wider window, or a slice that moved
   for (const s of f.steps) state.steps.push(s);
   if (state.steps.length > MAX_STEPS_KEPT) state.steps = state.steps.filter((_, i) => i % 2 === 0);
   for (const p of f.path) state.path.push(p);
   for (const e of f.entries) state.history.push(e);
+  if (f.update) state.update = f.update;
   state.frame = f;
   state.playing = Boolean(f.playing);
-  if (f.message) showError(f.message);
+  if (f.notice) showError(t(f.notice.key, { epoch: f.notice.epoch, lr: formatNumber(f.notice.lr, 4) }));
+  else if (f.message) showError(f.message);
   redraw();
 }
 
@@ -104,21 +127,35 @@ function writeUrl(query) {
   history.replaceState(null, "", `${location.pathname}?${params.toString()}`);
 }
 
+// Settings that a change makes meaningless: the server fills them in again.
+const RESETS = {
+  data: { n: null, noise: null, data_seed: null, model: null, loss: null, start: null, batch_size: null, slice: null },
+  model: { loss: null, start: null, slice: null },
+  bias: { slice: null },
+  hidden: { start: null, slice: null },
+  optimizer: { batch_size: null },
+};
+
 function change(key, value) {
   if (!state.settings) return;
-  let raw = { ...state.settings, [key]: value };
+  const lang = language();
+  let raw = { ...state.settings, [key]: value, lang };
   if (key === "lesson") {
-    raw = value ? { lesson: value } : { ...state.settings, lesson: null };
+    // a lesson starts from its own settings; leaving it restores free play as it was
+    raw = value ? { lesson: value, lang } : { ...(state.freeSettings || {}), lesson: null, lang };
   }
-  if (key === "data") Object.assign(raw, { n: null, noise: null, data_seed: null, model: null, loss: null, start: null, batch_size: null });
-  if (key === "model") Object.assign(raw, { loss: null, start: null });
-  if (key === "optimizer") raw.batch_size = null;
+  Object.assign(raw, RESETS[key] || {});
+  if (key === "bias" && Array.isArray(raw.start)) {
+    // the start point keeps w: without a bias it is (w), with one (w, 0) — the notes' y = w·x
+    raw.start = value ? [raw.start[0], 0] : raw.start.length === 2 && raw.start[1] !== 0 ? null : [raw.start[0]];
+  }
   hideError();
   send({ type: "setup", settings: raw });
 }
 
 function fillSelect(id, values, labels = null) {
   const select = $(id);
+  const keep = select.value;
   select.innerHTML = "";
   values.forEach((v, i) => {
     const option = document.createElement("option");
@@ -126,29 +163,47 @@ function fillSelect(id, values, labels = null) {
     option.textContent = labels ? labels[i] : v;
     select.append(option);
   });
+  if (values.map(String).includes(keep)) select.value = keep;
+}
+
+// The menus, in the page's language (again after a language switch).
+function fillMenus() {
+  const o = state.options;
+  const sets = [...o.datasets, ...Object.values(state.uploads)];
+  fillSelect("data", sets.map((d) => d.name), sets.map(dataLabel));
+  fillSelect("model", o.models, o.models.map((m) => t(`model.${m}`)));
+  fillSelect("activation", o.activations);
+  fillSelect("loss", o.losses);
+  fillSelect("optimizer", o.optimizers, o.optimizers.map((v) => t(`optimizer.${v}`)));
+  fillSelect("engine", o.engines, o.engines.map((v) => (v === "auto" ? t("engine.auto") : v)));
+  fillSelect("dtype", o.dtypes);
+  const lesson = $("lesson");
+  for (const option of [...lesson.options].slice(1)) option.remove();
+  for (const item of o.lessons) {
+    const option = document.createElement("option");
+    option.value = item.name;
+    option.textContent = item.title;
+    lesson.append(option);
+  }
+  if (state.settings) lesson.value = state.settings.lesson || "";
+}
+
+function dataLabel(d) {
+  const task = t(`task.${d.task}`);
+  if (d.kind === "upload") return t("data.upload.label", { file: d.filename, features: d.n_features, task });
+  return `${d.name} (${d.n_features}-D, ${task})`;
 }
 
 function setupControls() {
-  const o = state.options;
-  fillSelect("data", o.datasets.map((d) => d.name), o.datasets.map((d) => `${d.name} (${d.n_features}-D, ${d.task})`));
-  fillSelect("model", o.models, o.models.map((m) => ({ linear: "linear regression", logistic: "logistic regression", softmax: "softmax regression", mlp: "MLP (hidden layers)" })[m] || m));
-  fillSelect("activation", o.activations);
-  fillSelect("loss", o.losses);
-  fillSelect("optimizer", o.optimizers, o.optimizers.map((v) => ({ gd: "gd (full batch)", sgd: "sgd (one sample)", minibatch: "mini-batch sgd" })[v] || v));
-  fillSelect("engine", o.engines, o.engines.map((v) => (v === "auto" ? "auto (as gdlab train)" : v)));
-  fillSelect("dtype", o.dtypes);
-  for (const lesson of o.lessons) {
-    const option = document.createElement("option");
-    option.value = lesson.name;
-    option.textContent = lesson.title;
-    $("lesson").append(option);
-  }
-  const L = o.limits;
+  fillMenus();
+  const L = state.options.limits;
   $("n").max = L.MAX_SAMPLES;
   $("noise").max = Math.min(L.MAX_NOISE, 2);
   $("epochs").max = L.MAX_EPOCHS;
   $("batch_size").max = L.MAX_SAMPLES;
+  $("l1").max = $("l2").max = L.MAX_PENALTY;
   $("speed").max = (Math.ceil(Math.log10(L.MAX_STEPS_PER_SECOND) * 100) / 100).toFixed(2); // its top is the limit
+  $("lang").value = language();
 
   for (const el of document.querySelectorAll("[data-key]")) {
     const key = el.dataset.key;
@@ -165,7 +220,7 @@ function setupControls() {
   $("lesson").addEventListener("change", () => change("lesson", $("lesson").value || null));
   $("lr").addEventListener("input", () => { $("lr-out").textContent = formatNumber(lrFromSlider(), 3); });
   $("lr").addEventListener("change", () => send({ type: "lr", value: lrFromSlider() }));
-  $("speed").addEventListener("input", () => { $("speed-out").textContent = `${speedFromSlider()}/s`; });
+  $("speed").addEventListener("input", () => { $("speed-out").textContent = t("train.speed.value", { n: speedFromSlider() }); });
   $("speed").addEventListener("change", () => send({ type: "speed", value: speedFromSlider() }));
   $("regenerate").addEventListener("click", () => change("data_seed", Math.floor(Math.random() * 1e6)));
   $("play").addEventListener("click", () => send({ type: state.playing ? "pause" : "play" }));
@@ -174,12 +229,38 @@ function setupControls() {
   $("reset").addEventListener("click", () => { hideError(); send({ type: "reset" }); });
   $("error-close").addEventListener("click", hideError);
   $("surface-canvas").addEventListener("click", onSurfaceClick);
+  $("lang").addEventListener("change", () => switchLanguage($("lang").value));
+  $("upload").addEventListener("click", () => $("upload-file").click());
+  $("upload-file").addEventListener("change", () => {
+    const file = $("upload-file").files[0];
+    $("upload-file").value = "";
+    if (file) uploadTable(file, null);
+  });
+  $("upload-target").addEventListener("change", () => {
+    if (state.uploadFile) uploadTable(state.uploadFile, $("upload-target").value);
+  });
+  for (const id of ["pair-x", "pair-y", "pair-x-n", "pair-y-n"]) $(id).addEventListener("change", onPairPick);
   document.addEventListener("keydown", (event) => {
     if (event.target.closest("input, select, textarea") || event.ctrlKey || event.metaKey || event.altKey) return;
     const act = { " ": state.playing ? "pause" : "play", s: "step", e: "epoch", r: "reset" }[event.key];
     if (act) { event.preventDefault(); send({ type: act }); }
   });
   window.addEventListener("resize", () => redraw());
+}
+
+async function switchLanguage(code) {
+  await useLanguage(code);
+  translatePage();
+  try {
+    state.options.lessons = (await (await fetch(`/api/options?lang=${code}`)).json()).lessons;
+  } catch (err) { /* the menu keeps its titles */ }
+  fillMenus();
+  send({ type: "lang", value: code }); // the server keeps it in the URL and sends the lesson's text
+  if (!state.connected) { const q = new URLSearchParams(location.search); q.set("lang", code); writeUrl(Object.fromEntries(q)); }
+  showSettings();
+  showLesson();
+  showPairPick();
+  redraw();
 }
 
 function lrFromSlider() { return Number(Math.pow(10, Number($("lr").value)).toPrecision(3)); }
@@ -195,8 +276,8 @@ function formatSlider(id, v) {
 // Put the server's settings into the controls.
 function showSettings() {
   const s = state.settings;
-  if (!s) return;
-  const facts = state.options.datasets.find((d) => d.name === s.data);
+  if (!s || !state.info) return;
+  const facts = state.info.facts;
   for (const el of document.querySelectorAll("[data-key]")) {
     const value = s[el.dataset.key];
     if (el.type === "checkbox") el.checked = Boolean(value);
@@ -204,25 +285,39 @@ function showSettings() {
     else el.value = value === null || value === undefined ? "" : value;
   }
   $("lesson").value = s.lesson || "";
+  $("lang").value = language();
   $("lr").value = Math.log10(s.lr);
   $("lr-out").textContent = formatNumber(s.lr, 3);
   $("speed").value = Math.log10(s.speed);
-  $("speed-out").textContent = `${s.speed}/s`;
+  $("speed-out").textContent = t("train.speed.value", { n: s.speed });
   for (const id of ["n", "noise", "test_fraction", "val_fraction"]) {
-    $(`${id}-out`).textContent = s[id] === null ? "fixed" : formatSlider(id, s[id]);
+    $(`${id}-out`).textContent = s[id] === null ? t("data.fixed") : formatSlider(id, s[id]);
   }
   toggle("n", facts.n === null);
   toggle("noise", facts.noise === null);
   toggle("data_seed", facts.data_seed === null);
   toggle("regenerate", facts.data_seed === null);
-  $("noise-label").textContent = facts.noise_name === "std" ? "Cluster spread" : "Noise";
-  $("data-description").textContent = facts.description;
+  $("noise-label").textContent = t(facts.noise_name === "std" ? "data.spread" : "data.noise");
+  $("data-description").textContent = describeData(facts);
   if (s.noise !== null && s.noise > Number($("noise").max)) $("noise").max = Math.min(state.options.limits.MAX_NOISE, s.noise);
   for (const el of document.querySelectorAll(".mlp-only")) el.classList.toggle("hidden-setting", s.model !== "mlp");
+  for (const el of document.querySelectorAll(".upload-only")) el.classList.toggle("hidden-setting", facts.kind !== "upload");
+  if (facts.kind === "upload") {
+    const columns = [...facts.feature_names, facts.target_name];
+    fillSelect("upload-target", columns);
+    $("upload-target").value = facts.target_name;
+  }
   const batched = !["gd", "sgd"].includes(s.optimizer);
   document.querySelector(".batch-only").classList.toggle("hidden-setting", !batched);
-  if (batched && (s.batch_size === null || s.batch_size === undefined)) $("batch_size").placeholder = "32 (default)";
+  document.querySelector(".shuffle-only").classList.toggle("hidden-setting", s.optimizer === "gd" || s.batch_size === "full");
+  if (batched && (s.batch_size === null || s.batch_size === undefined)) $("batch_size").placeholder = t("train.batch.default");
   document.querySelector(".momentum-only").classList.toggle("hidden-setting", !["momentum", "nesterov"].includes(s.optimizer));
+}
+
+function describeData(facts) {
+  if (facts.kind === "upload") return t("data.upload.desc", { file: facts.filename, rows: facts.rows, target: facts.target_name });
+  const key = `data.desc.${facts.name}`;
+  return t(key);
 }
 
 function toggle(id, disabled) {
@@ -232,7 +327,7 @@ function toggle(id, disabled) {
 }
 
 function showLesson() {
-  const lesson = state.info.lesson;
+  const lesson = state.info && state.info.lesson;
   $("lesson-panel").hidden = !lesson;
   document.querySelector("main").classList.toggle("no-lesson", !lesson);
   if (!lesson) return;
@@ -245,6 +340,38 @@ function showLesson() {
     p.textContent = para.trim();
     box.append(p);
   }
+}
+
+// --- uploading a table -------------------------------------------------------------------
+function rememberUpload(facts) {
+  if (!state.uploads[facts.name]) {
+    state.uploads[facts.name] = facts;
+    fillMenus();
+    if (state.settings) $("data").value = state.settings.data;
+  }
+}
+
+async function uploadTable(file, target) {
+  const limit = state.options.limits.MAX_UPLOAD_BYTES;
+  hideError();
+  if (file.size > limit) {
+    showError(t("upload.too_big", { file: file.name, size: file.size.toLocaleString(), limit: limit.toLocaleString() }));
+    return;
+  }
+  const query = new URLSearchParams({ name: file.name });
+  if (target) query.set("target", target);
+  let body;
+  try {
+    const response = await fetch(`/api/upload?${query}`, { method: "POST", headers: { "content-type": "text/csv" }, body: await file.arrayBuffer() });
+    body = await response.json();
+    if (!response.ok) { showError(t("upload.refused", { error: body.error })); return; }
+  } catch (err) {
+    showError(t("upload.failed", { error: String(err) }));
+    return;
+  }
+  state.uploadFile = file;
+  rememberUpload(body);
+  change("data", body.name);
 }
 
 // --- messages on the page -----------------------------------------------------------------
@@ -265,11 +392,12 @@ function runStatus() {
 function setStatus(status) {
   document.body.dataset.status = status;
   const f = state.frame;
-  if (!f || status === "disconnected") { $("status").textContent = status; return; }
-  const words = { max_epochs: "done", diverged: "diverged", tol: "converged (tol)", grad_tol: "converged (gradient)", early_stopping: "early stop" };
-  const pending = f.next_lr !== f.lr && !["max_epochs", "diverged"].includes(status) ? ` (${formatNumber(f.next_lr, 3)} from the next epoch)` : "";
-  $("status").textContent = `epoch ${f.epoch}/${state.info.epochs} · update ${f.step} · lr ${formatNumber(f.lr, 3)}${pending} · ${words[status] || status}`;
-  $("play").textContent = state.playing ? "❚❚ Pause" : "▶ Play";
+  if (!f || status === "disconnected") { $("status").textContent = t(`status.${status}`); return; }
+  const pending = f.next_lr !== f.lr && !["max_epochs", "diverged"].includes(status) ? t("status.next_lr", { lr: formatNumber(f.next_lr, 3) }) : "";
+  $("status").textContent = t("status.line", {
+    epoch: f.epoch, epochs: state.info.epochs, step: f.step, lr: formatNumber(f.lr, 3), pending, status: t(`status.${status}`),
+  });
+  $("play").textContent = state.playing ? t("controls.pause") : t("controls.play");
   const over = !["ready", "paused", "playing"].includes(status);
   for (const id of ["play", "step", "epoch"]) $(id).disabled = over;
 }
@@ -287,13 +415,14 @@ function redraw() {
     drawSurface();
     drawLoss();
     drawNumbers();
+    drawUpdate(state.update, state.info);
   });
 }
 
 const SPLIT_STYLE = {
-  train: { label: "train", fill: true, radius: 3.2 },
-  val: { label: "validation", fill: true, radius: 2.6 },
-  test: { label: "test", fill: false, radius: 3.4 },
+  train: { label: "split.train", fill: true, radius: 3.2 },
+  val: { label: "split.val", fill: true, radius: 2.6 },
+  test: { label: "split.test", fill: false, radius: 3.4 },
 };
 
 function legend(id, items) {
@@ -325,13 +454,13 @@ function drawData() {
     for (const k of splits) {
       const st = SPLIT_STYLE[k];
       ax.points(data[k].X.map((r) => r[0]), data[k].y, { color: colors[k], fill: st.fill, radius: st.radius });
-      items.push([colors[k], `${st.label} (${data[k].y.length})`, true]);
+      items.push([colors[k], `${t(st.label)} (${data[k].y.length})`, true]);
     }
     ax.clip();
     ax.line(fit.x, fit.y, { color: "#111", width: 2.5 });
     ax.unclip();
-    items.push(["#111", "model"]);
-    $("data-title").textContent = info.task === "regression" ? "Data and fitted line" : "Data and P(class 1)";
+    items.push(["#111", t("data.model")]);
+    $("data-title").textContent = t(info.task === "regression" ? "data.title.line" : "data.title.proba");
   } else if (fit.kind === "boundary") {
     const ax = new Axes(canvas, { xlim: fit.x, ylim: fit.y });
     const n = fit.n;
@@ -353,23 +482,36 @@ function drawData() {
         colors: data[s].y.map((c) => COLORS[c % COLORS.length]), fill: st.fill, radius: st.radius, edge: st.fill ? "#fff" : null, alpha: 0.95,
       });
     }
-    info.classes.forEach((c, i) => items.push([COLORS[i % COLORS.length], `class ${c}`, true]));
-    items.push(["#888", "filled: train · ring: test"]);
-    $("data-title").textContent = fit.p ? "Data and P(class 1) (line: 0.5)" : "Data and predicted class";
+    info.classes.forEach((c, i) => items.push([COLORS[i % COLORS.length], t("data.class", { c }), true]));
+    items.push(["#888", t("data.filled_ring")]);
+    $("data-title").textContent = t(fit.p ? "data.title.boundary" : "data.title.classes");
   } else if (info.task === "regression") {
     const all = splits.flatMap((k) => data[k].y.concat(fit.pred[k].filter(Number.isFinite)));
     const lo = Math.min(...all), hi = Math.max(...all);
     const ax = new Axes(canvas, { xlim: [lo, hi], ylim: [lo, hi] });
-    ax.frame({ xlabel: `true ${info.target_name}`, ylabel: `predicted ${info.target_name}` });
+    ax.frame({ xlabel: t("data.true", { y: info.target_name }), ylabel: t("data.predicted", { y: info.target_name }) });
     ax.line([lo, hi], [lo, hi], { color: "#999", width: 1, dash: [5, 4] });
     const colors = { train: COLORS[0], val: COLORS[2], test: COLORS[1] };
     for (const k of splits) {
       const st = SPLIT_STYLE[k];
       ax.points(data[k].y, fit.pred[k], { color: colors[k], fill: st.fill, radius: st.radius - 0.6, alpha: 0.7 });
-      items.push([colors[k], SPLIT_STYLE[k].label, true]);
+      items.push([colors[k], t(SPLIT_STYLE[k].label), true]);
     }
-    items.push(["#999", "perfect prediction"]);
-    $("data-title").textContent = `Predicted against true (${info.n_features} features)`;
+    items.push(["#999", t("data.perfect")]);
+    $("data-title").textContent = t("data.title.predicted", { d: info.n_features });
+  } else if (fit.proba) {
+    // two classes, many features: each row at its P(class 1), in the band of its true class
+    const ax = new Axes(canvas, { xlim: [0, 1], ylim: [-0.5, 1.5] });
+    ax.frame({ xlabel: t("data.proba_axis"), ylabel: t("data.true_class") });
+    ax.line([0.5, 0.5], [-0.5, 1.5], { color: "#555", width: 1, dash: [5, 4] });
+    for (const s of splits) {
+      const st = SPLIT_STYLE[s];
+      const jitter = data[s].y.map((c, i) => c + 0.34 * (((i * 0.6180339887) % 1) - 0.5)); // fixed, not random
+      ax.points(fit.proba[s], jitter, { colors: data[s].y.map((c) => COLORS[c % COLORS.length]), fill: st.fill, radius: st.radius - 0.6, alpha: 0.8 });
+    }
+    info.classes.forEach((c, i) => items.push([COLORS[i % COLORS.length], t("data.class", { c }), true]));
+    items.push(["#888", t("data.filled_ring")]);
+    $("data-title").textContent = t("data.title.proba_rows", { d: info.n_features });
   } else {
     const xs = splits.flatMap((k) => data[k].X.map((r) => r[0])), ys = splits.flatMap((k) => data[k].X.map((r) => r[1]));
     const ax = new Axes(canvas, { xlim: [Math.min(...xs), Math.max(...xs)], ylim: [Math.min(...ys), Math.max(...ys)] });
@@ -380,31 +522,42 @@ function drawData() {
       const bad = data[s].X.filter((_, i) => wrong[i]);
       ax.points(bad.map((r) => r[0]), bad.map((r) => r[1]), { color: "#c00", fill: false, radius: 5 });
     }
-    info.classes.forEach((c, i) => items.push([COLORS[i % COLORS.length], `class ${c}`, true]));
-    items.push(["#c00", "misclassified now"]);
-    $("data-title").textContent = `First two of ${info.n_features} features`;
+    info.classes.forEach((c, i) => items.push([COLORS[i % COLORS.length], t("data.class", { c }), true]));
+    items.push(["#c00", t("data.misclassified")]);
+    $("data-title").textContent = t("data.title.first_two", { d: info.n_features });
   }
   legend("data-legend", items);
+}
+
+function emptySurface(text) {
+  const canvas = $("surface-canvas");
+  const { ctx, width, height } = new Axes(canvas, { xlim: [0, 1], ylim: [0, 1] });
+  ctx.clearRect(0, 0, width, height);
+  $("surface-empty").hidden = false;
+  $("surface-empty").textContent = text;
+  $("surface-hint").hidden = true;
+  $("surface-legend").innerHTML = "";
+  $("surface-note").textContent = "";
+  state.surfaceAxes = null;
 }
 
 function drawSurface() {
   const canvas = $("surface-canvas");
   const sf = state.surface;
   canvas.dataset.pathLength = String(state.path.length);
-  if (!sf || sf.reason) {
-    const { ctx, width, height } = (new Axes(canvas, { xlim: [0, 1], ylim: [0, 1] }));
-    ctx.clearRect(0, 0, width, height);
-    $("surface-empty").hidden = false;
-    $("surface-empty").textContent = sf ? `${sf.reason}. Choose a 1-feature data set (line-1d, toy-1d) with linear or logistic regression to see it.` : "";
-    $("surface-hint").hidden = true;
-    $("surface-legend").innerHTML = "";
-    state.surfaceAxes = null;
+  canvas.dataset.kind = sf ? String(sf.kind) : "";
+  if (!sf || !sf.kind) {
+    $("surface-title").textContent = t("surface.title.plane");
+    emptySurface(sf ? t("surface.none", { model: t(`model.${state.info.model}`), loss: state.info.loss, n: state.info.n_params }) : "");
     return;
   }
   $("surface-empty").hidden = true;
-  $("surface-hint").hidden = false;
+  if (sf.kind === "curve") { drawCurve(sf); return; }
+  const slice = sf.kind === "slice";
+  $("surface-title").textContent = slice ? t("surface.title.slice", { a: sf.names[0], b: sf.names[1] }) : t("surface.title.plane");
+  $("surface-hint").hidden = slice;
   const ax = new Axes(canvas, { xlim: sf.w, ylim: sf.b, equal: true });
-  state.surfaceAxes = ax;
+  state.surfaceAxes = slice ? null : ax;
   const n = sf.n;
   const finite = sf.z.filter((v) => v !== null && v > 0);
   const zmin = Math.min(...finite), zmax = Math.max(...finite);
@@ -413,25 +566,60 @@ function drawSurface() {
   const levels = [];
   for (let k = 1; k <= 14; k++) levels.push(zmin + (zmax - zmin) * (k / 14) ** 2);
   ax.contours(sf.z, n, n, sf.w, sf.b, levels, { color: "#10243a", width: 0.7, alpha: 0.55 });
-  ax.frame({ xlabel: `w  (${sf.units})`, ylabel: "b", grid: false });
-  if (sf.optimum) ax.marker(sf.optimum[0], sf.optimum[1], { color: "#ffd400", size: 9, label: "minimum" });
+  const unit = t(sf.units === "raw x" ? "surface.units.raw" : "surface.units.standardized");
+  ax.frame({ xlabel: slice ? sf.names[0] : `w  (${unit})`, ylabel: slice ? sf.names[1] : "b", grid: false });
+  const lowest = sf.optimum_exact ? t("surface.minimum") : t("surface.lowest");
+  if (sf.optimum) ax.marker(sf.optimum[0], sf.optimum[1], { color: "#ffd400", size: 9, label: lowest });
   const path = state.path;
   if (path.length) {
     ax.clip();
     ax.line(path.map((p) => p[0]), path.map((p) => p[1]), { color: "#e8112d", width: 2 });
-    if (path.length <= 400) ax.points(path.map((p) => p[0]), path.map((p) => p[1]), { color: "#e8112d", radius: 2, edge: "#fff" });
+    if (path.length <= 400) ax.points(path.map((p) => p[0]), path.map((p) => p[1]), { color: "#e8112d", radius: 2, edge: path.length <= 60 ? "#fff" : null });
     ax.unclip();
-    ax.marker(path[0][0], path[0][1], { color: "#fff", size: 9, shape: "square", label: "start" });
+    if (!slice || sf.since === 0) ax.marker(path[0][0], path[0][1], { color: "#fff", size: 9, shape: "square", label: t("surface.start") });
     const last = path[path.length - 1];
     ax.marker(last[0], last[1], { color: "#e8112d", size: 10, shape: "circle" });
   }
-  legend("surface-legend", [["#e8112d", `path (${path.length - 1} updates)`], ["#ffd400", "minimum", true],
-    ["linear-gradient(90deg, #1b3a6b, #5aa6a8, #fbf7d5)", `${sf.loss} over the training rows (colour: log scale)`]]);
+  const objective = sf.penalized ? t("surface.objective.penalized", { loss: sf.loss }) : t("surface.objective", { loss: sf.loss });
+  legend("surface-legend", [["#e8112d", t(slice ? "surface.path.projected" : "surface.path", { n: path.length - 1 })], ["#ffd400", lowest, true],
+    ["linear-gradient(90deg, #1b3a6b, #5aa6a8, #fbf7d5)", objective]]);
+  $("surface-note").textContent = slice ? t("surface.slice.note", { others: sf.n_params - 2, step: sf.step })
+    + (sf.since > 0 ? " " + t("surface.slice.since", { step: sf.since }) : "") : "";
+}
+
+function drawCurve(sf) {
+  const canvas = $("surface-canvas");
+  $("surface-title").textContent = t("surface.title.curve");
+  $("surface-hint").hidden = false;
+  const path = state.path;
+  const ys = [...sf.z, ...path.map((p) => p[1])].filter((v) => v !== null && Number.isFinite(v));
+  const lo = Math.min(...ys), hi = Math.max(...ys);
+  const ax = new Axes(canvas, { xlim: sf.w, ylim: [Math.min(0, lo), hi + 0.05 * (hi - lo || 1)] });
+  state.surfaceAxes = ax;
+  const unit = t(sf.units === "raw x" ? "surface.units.raw" : "surface.units.standardized");
+  ax.frame({ xlabel: `w  (${unit})`, ylabel: t("surface.loss_axis", { loss: sf.loss }) });
+  ax.clip();
+  ax.line(sf.x, sf.z, { color: "#1b3a6b", width: 2 });
+  if (path.length) {
+    ax.line(path.map((p) => p[0]), path.map((p) => p[1]), { color: "#e8112d", width: 1, alpha: 0.6 });
+    ax.points(path.map((p) => p[0]), path.map((p) => p[1]), { color: "#e8112d", radius: 2.5, edge: "#fff" });
+  }
+  ax.unclip();
+  const lowest = sf.optimum_exact ? t("surface.minimum") : t("surface.lowest");
+  if (sf.optimum) ax.marker(sf.optimum[0], sf.optimum[1], { color: "#ffd400", size: 9, label: lowest });
+  if (path.length) {
+    ax.marker(path[0][0], path[0][1], { color: "#fff", size: 9, shape: "square", label: t("surface.start") });
+    const last = path[path.length - 1];
+    ax.marker(last[0], last[1], { color: "#e8112d", size: 10, shape: "circle" });
+  }
+  const objective = sf.penalized ? t("surface.objective.penalized", { loss: sf.loss }) : t("surface.objective", { loss: sf.loss });
+  legend("surface-legend", [["#e8112d", t("surface.path", { n: path.length - 1 })], ["#ffd400", lowest, true], ["#1b3a6b", objective]]);
+  $("surface-note").textContent = t("surface.curve.note");
 }
 
 function onSurfaceClick(event) {
-  const ax = state.surfaceAxes;
-  if (!ax) return;
+  const ax = state.surfaceAxes, sf = state.surface;
+  if (!ax || !sf || !["plane", "curve"].includes(sf.kind)) return;
   const rect = event.target.getBoundingClientRect();
   const px = event.clientX - rect.left, py = event.clientY - rect.top;
   if (!ax.inside(px, py)) return;
@@ -439,7 +627,36 @@ function onSurfaceClick(event) {
   const unit = Math.pow(10, Math.floor(Math.log10((ax.x1 - ax.x0) / 500))); // ≈ one pixel
   const round = (v) => Number((Math.round(v / unit) * unit).toPrecision(12));
   hideError();
-  send({ type: "start", w: round(w), b: round(b) });
+  send(sf.kind === "curve" ? { type: "start", w: round(w) } : { type: "start", w: round(w), b: round(b) });
+}
+
+// The two parameters a slice is over: menus of names (or numbers for very large models).
+function showPairPick() {
+  const sf = state.surface, info = state.info;
+  const show = Boolean(sf && sf.kind === "slice");
+  $("pair-pick").hidden = !show;
+  if (!show) return;
+  const names = info.param_names;
+  for (const [k, id] of [[0, "pair-x"], [1, "pair-y"]]) {
+    $(id).hidden = !names;
+    $(`${id}-n`).hidden = Boolean(names);
+    if (names) {
+      fillSelect(id, names.map((_, i) => i), names);
+      $(id).value = String(sf.pair[k]);
+    } else {
+      $(`${id}-n`).max = info.n_params - 1;
+      $(`${id}-n`).value = sf.pair[k];
+    }
+  }
+}
+
+function onPairPick() {
+  const names = state.info.param_names;
+  const i = Number(names ? $("pair-x").value : $("pair-x-n").value);
+  const j = Number(names ? $("pair-y").value : $("pair-y-n").value);
+  if (i === j) { showError(t("surface.pair.same")); showPairPick(); return; }
+  hideError();
+  send({ type: "slice", params: [i, j] });
 }
 
 function drawLoss() {
@@ -450,19 +667,19 @@ function drawLoss() {
   const lo = values.length ? Math.min(...values) : 0.1, hi = values.length ? Math.max(...values) : 1;
   const lastEpoch = steps.length ? steps[steps.length - 1][1] : 0;
   const ax = new Axes(canvas, { xlim: [0, Math.max(1, lastEpoch)], ylim: [lo / 1.3, hi * 1.3], logy: true });
-  ax.frame({ xlabel: "epoch", ylabel: `${info.loss} loss` });
+  ax.frame({ xlabel: t("loss.epoch"), ylabel: t("loss.axis", { loss: info.loss }) });
   ax.clip();
   // a batch loss is measured before its update: draw it where that update starts
   if (steps.length) ax.line(steps.map((s) => s[1] - 1 / info.n_batches), steps.map((s) => s[2]), { color: "#9aa4ae", width: 1, alpha: 0.7 });
   const epochs = [0, ...h.map((e) => e.epoch)];
-  const series = [["train_loss", COLORS[0], "train"], ["val_loss", COLORS[2], "validation"], ["test_loss", COLORS[1], "test"]];
-  const items = [["#9aa4ae", "batch loss (each update)"]];
+  const series = [["train_loss", COLORS[0], "split.train"], ["val_loss", COLORS[2], "split.val"], ["test_loss", COLORS[1], "split.test"]];
+  const items = [["#9aa4ae", t("loss.batch")]];
   for (const [key, color, label] of series) {
     if (key !== "train_loss" && !h.some((e) => e[key] !== null && e[key] !== undefined)) continue;
     const ys = [key === "train_loss" ? info.initial_loss : null, ...h.map((e) => e[key] ?? null)];
     ax.line(epochs, ys, { color, width: 2 });
     if (h.length <= 60) ax.points(epochs, ys.map((v) => v ?? NaN), { color, radius: 2.5 });
-    items.push([color, label]);
+    items.push([color, t(label)]);
   }
   ax.unclip();
   legend("loss-legend", items);
@@ -483,14 +700,13 @@ function drawNumbers() {
   const f = state.frame, info = state.info, m = f.metrics;
   const mt = $("metrics").querySelector("tbody");
   mt.innerHTML = "";
-  row(mt, ["epoch", `${f.epoch} / ${info.epochs}`], true);
-  row(mt, ["updates", `${f.step}  (${info.n_batches} per epoch)`], true);
-  row(mt, ["learning rate", formatNumber(f.lr, 4) + (f.next_lr !== f.lr ? ` → ${formatNumber(f.next_lr, 4)} next epoch` : "")], true);
+  row(mt, [t("numbers.epoch"), `${f.epoch} / ${info.epochs}`], true);
+  row(mt, [t("numbers.updates"), t("numbers.updates.value", { step: f.step, n: info.n_batches })], true);
+  row(mt, [t("numbers.lr"), formatNumber(f.lr, 4) + (f.next_lr !== f.lr ? t("numbers.lr.next", { lr: formatNumber(f.next_lr, 4) }) : "")], true);
   for (const split of ["train", "val", "test"]) {
     if (m[`${split}_loss`] === undefined) continue;
-    const name = { train: "train", val: "validation", test: "test" }[split];
-    row(mt, [`${name} loss`, formatNumber(m[`${split}_loss`], 6)], true);
-    if (m[`${split}_accuracy`] !== undefined) row(mt, [`${name} accuracy`, `${(100 * m[`${split}_accuracy`]).toFixed(1)}%`], true);
+    row(mt, [t(`numbers.${split}_loss`), formatNumber(m[`${split}_loss`], 6)], true);
+    if (m[`${split}_accuracy`] !== undefined) row(mt, [t(`numbers.${split}_accuracy`), `${(100 * m[`${split}_accuracy`]).toFixed(1)}%`], true);
   }
 
   const table = $("params");
@@ -500,34 +716,43 @@ function drawNumbers() {
   table.dataset.values = JSON.stringify(p.values);
   table.dataset.dataUnits = JSON.stringify(p.data_units);
   const units = p.data_units && p.data_units.weight ? [...[].concat(...[p.data_units.weight]).flat(), ...p.data_units.bias] : null;
-  $("units-head").textContent = units ? "in data units" : "";
+  $("units-head").textContent = units ? t("numbers.data_units") : "";
   if (p.values) {
     p.names.forEach((name, i) => row(body, [name, formatNumber(p.values[i], 6), units && units.length === p.values.length ? formatNumber(units[i], 6) : ""], true));
   } else {
-    row(body, [`${p.count} parameters`, "(too many to list)", ""], true);
+    row(body, [t("numbers.too_many", { n: p.count }), "", ""], true);
   }
-  const notes = info.notes.length ? ` · ${info.notes.join("; ")}` : "";
-  $("run-info").textContent = `${info.n_train} train / ${info.n_val} validation / ${info.n_test} test rows · batch ${info.batch_size} · ${info.model} (${info.n_params} parameters), ${info.loss} loss · engine ${info.engine}${info.standardized ? " · features standardized (parameters act on standardized x)" : ""}${notes}`;
+  const parts = [t("info.rows", { train: info.n_train, val: info.n_val, test: info.n_test }), t("info.batch", { b: info.batch_size }),
+    t("info.model", { model: t(`model.${info.model}`), n: info.n_params, loss: info.loss }), t("info.engine", { engine: info.engine })];
+  if (!info.bias) parts.push(t("info.no_bias"));
+  if (!info.shuffle && info.n_batches > 1) parts.push(t("info.in_order"));
+  if (info.standardized) parts.push(t("info.standardized"));
+  if (info.notes.length) parts.push(info.notes.join("; "));
+  $("run-info").textContent = parts.join(" · ");
 }
 
 // --- start --------------------------------------------------------------------------------------
 async function main() {
+  const lang = pickLanguage();
   try {
-    state.options = await (await fetch("/api/options")).json();
+    await useLanguage(lang);
+    translatePage();
+    state.options = await (await fetch(`/api/options?lang=${lang}`)).json();
   } catch (err) {
     showError(`Cannot reach the gdlab server (${err}).`);
     return;
   }
   setupControls();
+  setStatus("connecting");
   let initial = {};
   const response = await fetch(`/api/setup${location.search}`);
   const body = await response.json();
   if (response.ok) {
     initial = body.settings;
   } else {
-    showError(`The settings in this link were refused: ${body.error}. Showing the defaults instead.`);
+    showError(t("error.bad_link", { error: body.error }));
   }
-  connect(initial);
+  connect({ ...initial, lang });
 }
 
 main();
