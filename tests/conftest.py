@@ -79,3 +79,48 @@ def playground_server() -> Iterator[int]:
         srv.should_exit = True
         thread.join(10)
         sock.close()
+
+
+# --- peak memory of a child process ---------------------------------------------------------
+# The kernel's high-water mark of the child alone (VmHWM, reset at its start through
+# /proc/self/clear_refs). ru_maxrss would also count the pytest process it was started
+# from: Linux carries the parent's peak across fork/vfork and exec.
+PEAK_BOOTSTRAP = """
+import atexit, json, sys
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")
+out = sys.argv.pop(1)
+
+def _peak():
+    with open("/proc/self/status") as f:
+        kb = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    with open(out, "w") as f:
+        f.write(json.dumps(kb * 1024))
+
+atexit.register(_peak)
+"""
+
+
+def run_measured(code_or_gdlab_args, *, env=None, timeout=600, cwd=None, limit_as=None):
+    """Run ``gdlab ARGS`` (a list) or Python ``code`` (a str) in a child; returns
+    (CompletedProcess, its own peak resident bytes)."""
+    import subprocess
+    import sys
+    import tempfile
+
+    if isinstance(code_or_gdlab_args, str):
+        body = code_or_gdlab_args
+        args: list[str] = []
+    else:
+        body = "from gdlab.cli import main\nmain(sys.argv[1:])\n"
+        args = [str(a) for a in code_or_gdlab_args]
+    if limit_as:
+        body = (f"import resource\nresource.setrlimit(resource.RLIMIT_AS, ({limit_as}, {limit_as}))\n"
+                + body)
+    with tempfile.TemporaryDirectory(prefix="gdlab-peak-") as tmp:
+        peak_file = os.path.join(tmp, "peak.json")
+        p = subprocess.run([sys.executable, "-c", PEAK_BOOTSTRAP + body, peak_file, *args],
+                           capture_output=True, text=True, env=env, timeout=timeout, cwd=cwd)
+        with open(peak_file) as f:
+            peak = json.load(f)
+    return p, peak

@@ -17,7 +17,6 @@ import h5py
 import numpy as np
 import pytest
 
-from gdlab.config import TrainConfig
 from gdlab.data import load
 from gdlab.errors import GdlabError
 from gdlab.lessons import LESSONS, LIU_ER_COURSE_SETTINGS, get_lesson
@@ -73,14 +72,21 @@ def test_registry_lists_every_lesson_in_course_order():
 
 @pytest.mark.parametrize("name", [n for n in NAMES if LESSONS[n].playground is not None])
 def test_playground_settings_are_valid_training_settings(name):
+    """Each lesson's playground settings are settings the playground parses and the
+    library trains with (the playground's own data names, e.g. ng-digits, included)."""
+    from gdlab.web.settings import parse_settings
+
     pg = dict(LESSONS[name].playground)
-    data_kw = {k: pg.pop(k) for k in ("n", "noise") if k in pg}
-    data = load(pg.pop("data"), **data_kw)
+    settings = parse_settings({"lesson": name})
+    data = settings.load_data()
     start = pg.pop("start", None)
-    if start is not None:
-        assert len(start) == 2  # [w, b] of a 1-feature model
+    if isinstance(start, list):  # [w] without a bias, [w, b] with one: a 1-feature model
+        assert len(start) == (2 if pg.get("bias", True) else 1)
         assert data.n_features == 1
-    cfg = TrainConfig.from_kwargs(**pg)  # raises on an unknown key or a bad value
+    cfg = settings.config()
+    for key in ("optimizer", "lr", "epochs", "loss", "bias", "shuffle", "standardize", "dtype"):
+        if key in pg:
+            assert getattr(cfg, key) == pg[key], key
     assert cfg.lr > 0
 
 

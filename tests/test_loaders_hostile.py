@@ -1,9 +1,10 @@
 """Small hostile files are refused in bounded memory (issue 13, "Loaders that a small hostile
 file cannot exhaust"): one clear GdlabError, exit 2 from the CLI, and peak memory < 1 GB.
 
-Every refusal runs in a child process that reports its own peak resident memory
-(``ru_maxrss``); the child also has a 6 GB address-space limit, only as a safety net for
-the shared machine (the measure is the resident peak). Importing gdlab (and so torch)
+Every refusal runs in a child process that reports its own peak resident memory (the
+kernel's VmHWM, reset when the child starts: see ``conftest.run_measured``); the child
+also has a 6 GB address-space limit, only as a safety net for the shared machine (the
+measure is the resident peak). Importing gdlab (and so torch)
 costs about 400 MB of the budget.
 """
 
@@ -23,15 +24,32 @@ import pytest
 
 import gdlab
 import tables as T
+from conftest import run_measured
 from gdlab.data import check_finite_for, load
 from gdlab.errors import GdlabError
 
 SRC = str(Path(gdlab.__file__).resolve().parents[1])
 LIMIT_MB = 1024
 
-CHILD = textwrap.dedent(
+# Peak memory is the kernel's high-water mark of this process alone (VmHWM, reset at the
+# start through /proc/self/clear_refs): ru_maxrss would also count the pytest process
+# the child was forked from, which Linux carries across fork and exec.
+PEAK = textwrap.dedent(
+    """
+    def reset_peak():
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+
+    def peak_mb():
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024
+    """
+)
+
+CHILD = PEAK + textwrap.dedent(
     """
     import json, resource, sys
+    reset_peak()
     resource.setrlimit(resource.RLIMIT_AS, (6 * 2**30, 6 * 2**30))
     from gdlab.data import check_finite_for, load
     from gdlab.errors import GdlabError
@@ -42,23 +60,10 @@ CHILD = textwrap.dedent(
             error = None
         except GdlabError as err:
             error = str(err)
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        results.append({"error": error, "peak_mb": rss})
+        results.append({"error": error, "peak_mb": peak_mb()})
     print(json.dumps(results))
     """
 )
-
-WRAP = textwrap.dedent(
-    """
-    import json, resource, subprocess, sys
-    def limit():
-        resource.setrlimit(resource.RLIMIT_AS, (6 * 2**30, 6 * 2**30))
-    p = subprocess.run(sys.argv[1:], capture_output=True, text=True, preexec_fn=limit)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(json.dumps({"rc": p.returncode, "err": p.stderr, "peak_mb": peak}))
-    """
-)
-
 
 def _env() -> dict:
     return {**os.environ, "PYTHONPATH": SRC, "OMP_NUM_THREADS": "1"}
@@ -74,9 +79,8 @@ def run_in_child(codes: list[str], prefix: list[str] = ()) -> list[dict]:
 
 def run_cli(*args: str) -> dict:
     """``gdlab ARGS`` in a child, with its exit code, stderr and peak memory."""
-    out = subprocess.run([sys.executable, "-c", WRAP, sys.executable, "-m", "gdlab", *args],
-                         capture_output=True, text=True, env=_env(), timeout=300)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    out, peak = run_measured(list(args), env=_env(), timeout=300, limit_as=6 * 2**30)
+    return {"rc": out.returncode, "err": out.stderr, "peak_mb": peak / 2**20}
 
 
 @pytest.fixture(scope="module")

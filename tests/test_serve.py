@@ -245,9 +245,12 @@ def test_pausing_anywhere_draws_the_same_batches_as_one_run():
 
 def test_changing_lr_continues_from_the_current_parameters():
     """gd on toy-1d in float64: after the change, one update is w − η′∂L/∂w exactly."""
-    settings = parse_settings({"lesson": "liu-er-gd", "dtype": "float64"})
+    settings = parse_settings({"lesson": "liu-er-gd", "dtype": "float64", **WITH_BIAS})
     with Session(settings) as s:
         check_lr_change(s)
+
+
+WITH_BIAS = {"bias": True, "start": "1,0"}  # the Liu Er data with a (w, b) model
 
 
 def check_lr_change(s):
@@ -278,7 +281,7 @@ def test_lr_changed_mid_epoch_applies_from_the_next_epoch():
 
 
 def test_the_surface_widens_when_the_path_leaves_it():
-    with Session(parse_settings({"lesson": "liu-er-gd", "lr": 0.4})) as s:  # overshoots
+    with Session(parse_settings({"lesson": "liu-er-gd", "lr": 0.4, **WITH_BIAS})) as s:  # overshoots
         panels = Panels(s)
         first = panels.snapshot()["surface"]
         s.run(3)
@@ -416,7 +419,7 @@ def test_the_update_panel_shows_the_engines_own_update(optimizer, engine):
 
 def test_the_liu_er_update_is_the_notes_gradient():
     """Full-batch gd on y = 2x: ∂cost/∂w = mean 2x(xw + b − y), ∂cost/∂b = mean 2(xw + b − y)."""
-    with Session(parse_settings({"lesson": "liu-er-gd", "dtype": "float64"})) as s:
+    with Session(parse_settings({"lesson": "liu-er-gd", "dtype": "float64", **WITH_BIAS})) as s:
         panels = Panels(s)
         assert panels.snapshot()["frame"].get("update") is None  # no update yet
         s.run(4)
@@ -461,9 +464,12 @@ def test_a_bias_free_liu_er_run_reaches_the_notes_w_on_a_loss_curve():
     x, y = np.array([1.0, 2.0, 3.0]), np.array([2.0, 4.0, 6.0])
     for wk, loss in path[::25]:
         assert loss == pytest.approx(np.mean((wk * x - y) ** 2), rel=1e-12)
-    assert parse_settings({"lesson": "liu-er-gd", "bias": False}).start == (1.0, 0.0)  # b = 0 is no bias
-    with Session(parse_settings({"lesson": "liu-er-gd", "bias": False})) as s2:
+    assert parse_settings({"lesson": "liu-er-gd"}).start == (1.0,)  # the lesson itself: no bias
+    assert parse_settings({"lesson": "liu-er-gd", "bias": True, "start": "1,0"}).start == (1.0, 0.0)
+    with Session(parse_settings({"lesson": "liu-er-gd"})) as s2:
         assert s2.params().tolist() == [1.0]
+        finish(s2)
+        assert float(s2.params()[0]) == 1.9999444396553017  # the lesson's own settings: the course
 
 
 def test_a_slice_shows_the_objective_over_two_parameters_through_the_current_point():
@@ -955,7 +961,9 @@ def recv_until(ws, predicate) -> dict:
 
 def test_job_steps_plays_changes_lr_and_restarts(socket_to):
     ws = socket_to()
-    send(ws, {"type": "setup", "settings": {"lesson": "coursera-1d", "speed": limits.MAX_STEPS_PER_SECOND}})
+    # shuffled (the lesson itself runs in course order): a path that stays in the first view
+    send(ws, {"type": "setup", "settings": {"lesson": "coursera-1d", "shuffle": True,
+                                            "speed": limits.MAX_STEPS_PER_SECOND}})
     snap = recv(ws)
     assert snap["type"] == "snapshot"
     assert snap["frame"]["step"] == 0

@@ -234,7 +234,7 @@ def test_bad_settings_show_a_clear_error_on_the_page(page, base_url, shots):
 def test_the_update_panel_shows_the_numbers_of_the_run(page, base_url, shots):
     """Liu Er's full-batch gd in float64: the panel's gradient is ∂cost/∂θ of the notes,
     its old and new values are the path's last two points, its arithmetic adds up."""
-    page.goto(f"{base_url}/?lesson=liu-er-gd&dtype=float64&lang=en")
+    page.goto(f"{base_url}/?lesson=liu-er-gd&dtype=float64&bias=true&start=1,0&lang=en")  # a (w, b) model
     wait_for(page, "document.body.dataset.status === 'ready'")
     assert "No update yet" in page.inner_text("#update-panel")
     for n in range(1, 4):

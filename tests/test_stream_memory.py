@@ -4,14 +4,11 @@ under 1 GB resident (peak RSS measured by /usr/bin/time -v, or getrusage without
 from __future__ import annotations
 
 import json
-import re
-import resource
-import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+
+from conftest import run_measured
 
 ROWS, COLS = 10_000_000, 101  # float32: 4.04 GB
 LIMIT = 1 << 30
@@ -35,18 +32,10 @@ def test_training_on_a_4gb_npy_stays_under_1gb_resident(tmp_path):
     path = tmp_path / "big.npy"
     _write_big_npy(path)
     assert path.stat().st_size > 4 * 10**9
-    cmd = [sys.executable, "-m", "gdlab", "train", str(path), "--stream", "--optimizer", "gd",
-           "--lr", "0.5", "--epochs", "2", "--no-plots", "--quiet", "--out", str(tmp_path / "run")]
-    timer = shutil.which("time", path="/usr/bin")
+    args = ["train", str(path), "--stream", "--optimizer", "gd", "--lr", "0.5", "--epochs", "2",
+            "--no-plots", "--quiet", "--out", str(tmp_path / "run")]
     try:
-        if timer:
-            p = subprocess.run([timer, "-v", *cmd], capture_output=True, text=True, timeout=900)
-            match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
-            assert match, p.stderr[-2000:]
-            peak = int(match.group(1)) * 1024
-        else:
-            p = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+        p, peak = run_measured(args, timeout=900)  # the child's own peak (conftest)
         assert p.returncode == 0, p.stderr[-3000:]
         assert peak < LIMIT, f"peak resident memory {peak / 2**20:.0f} MiB"
         metrics = json.loads((tmp_path / "run/metrics.json").read_text())

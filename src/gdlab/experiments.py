@@ -26,7 +26,30 @@ def _dataset(data, cfg: TrainConfig):
 
 
 # --- compare: one training, several engines ---------------------------------------------------
-def compare_engines(data, cfg: TrainConfig, engines: list[str]) -> list[dict]:
+def start_model(dataset, cfg: TrainConfig, start):
+    """The initial model of a run (seeded as ``gdlab.train`` builds it), its parameters set
+    to ``start`` when given: numbers in ``model.parameters()`` order (w then b)."""
+    import torch
+
+    from .setup import initial_model
+
+    model = initial_model(dataset, cfg)
+    if start is not None:
+        params = list(model.parameters())
+        n = sum(p.numel() for p in params)
+        if len(start) != n:
+            raise GdlabError(f"--start gives {len(start)} number(s); the model has {n} parameter(s) "
+                             f"({', '.join(name for name, _ in model.named_parameters())})")
+        with torch.no_grad():
+            flat = torch.as_tensor([float(v) for v in start], dtype=torch.float64)
+            i = 0
+            for p in params:
+                p.copy_(flat[i : i + p.numel()].reshape(p.shape))
+                i += p.numel()
+    return model
+
+
+def compare_engines(data, cfg: TrainConfig, engines: list[str], *, start=None) -> list[dict]:
     """Train ``data`` with ``cfg`` once per engine; one row per engine.
 
     Every engine gets the same data, split, seed, initial parameters and batch order, so
@@ -35,19 +58,24 @@ def compare_engines(data, cfg: TrainConfig, engines: list[str]) -> list[dict]:
     ``max_param_diff`` (largest |θ − θ_ref| against the reference engine: ``nn`` when
     listed, else the first that ran), ``seconds_per_epoch`` (mean of the history's
     per-epoch seconds: the updates plus that epoch's evaluation) and ``speed_ratio``
-    (slowest engine's seconds per epoch / this one's).
+    (slowest engine's seconds per epoch / this one's). ``start``: the initial parameters
+    (numbers in ``model.parameters()`` order), as the lessons' ``w = 1.0``.
     """
+    import copy
+
     import numpy as np
 
     from .train import flat_params, train
 
     dataset = _dataset(data, cfg)
+    init = start_model(dataset, cfg, start)
     rows, params = [], {}
     for name in engines:
         row = {"engine": name, "status": "ok", "final_loss": None, "max_param_diff": None,
                "seconds_per_epoch": None, "speed_ratio": None}
         try:
-            run = train(None, dataset, config=cfg.replace(engine=name), log=lambda _m: None)
+            run = train(copy.deepcopy(init), dataset, config=cfg.replace(engine=name),
+                        log=lambda _m: None)
         except DivergedError as e:
             run, row["status"] = e.run, f"diverged at epoch {e.epoch}"
         except GdlabError as e:  # e.g. the scalar engine refusing large data
@@ -95,7 +123,6 @@ def sweep(data, cfg: TrainConfig, lrs: list[float], *, log: Callable[[str], None
 def optimizer_paths(dataset, cfg: TrainConfig, specs, *, start=None, log: Callable[[str], None] = print) -> dict:
     """Train once per optimizer spec (label, optimizer, batch size) from the same initial
     parameters (``start`` = (w, b) for a two-parameter model); label → (run, diverged)."""
-    import torch
 
     from .setup import check_compatible, initial_model, model_kind, task_for
     from .train import train
@@ -105,9 +132,7 @@ def optimizer_paths(dataset, cfg: TrainConfig, specs, *, start=None, log: Callab
         if sum(p.numel() for p in init.parameters()) != 2:
             raise GdlabError("--start W,B needs a model with two parameters (one feature, "
                              f"linear or logistic regression); {dataset.name} gives more")
-        with torch.no_grad():
-            init.layers[0].weight.fill_(start[0])
-            init.layers[0].bias.fill_(start[1])
+        init = start_model(dataset, cfg, start)
     kind = model_kind(cfg.model, dataset.task)
     task = task_for(kind, dataset)
     from .losses import default_loss

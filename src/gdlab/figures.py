@@ -63,29 +63,45 @@ def _scored_rows(data, cfg, tr: Texts):
     return s.X_train, s.y_train, tr("rows.train")
 
 
+def _model_view(run, data, X, y):
+    """Rows as the model sees them (cells filled, categories one-hot) and targets as the
+    run trains on them (class labels that are numbers, as numbers, for a regression)."""
+    X = run.encode(X) if run.preprocessor is not None else X
+    classes = getattr(data, "classes", None)
+    if run.task == "regression" and classes is not None:
+        y = np.asarray(classes, dtype=np.float64)[np.asarray(y, dtype=np.int64)]
+    return X, y
+
+
 def write_run_figures(run, data, folder: str | Path, *, lang: str = "en") -> list[Path]:
-    """Draw the run's figures into ``folder`` and write ``report.html``; returns the paths."""
+    """Draw the run's figures into ``folder`` and write ``report.html``; returns the paths.
+
+    The figures show the rows in the model's own columns (encoded), so the predictions
+    they draw take them as they are (``encoded=True``)."""
     tr = Texts(lang, "figures")
     folder = Path(folder)
     cfg = run.config
     written = []
+    predict = lambda Z: run.predict(Z, encoded=True)  # noqa: E731
+    proba = lambda Z: run.predict_proba(Z, encoded=True)  # noqa: E731
     what = tr("what", model=cfg["model"], data=data.name)
     fig = loss_curve(run.history, run.steps, loss_name=cfg["loss"], lang=lang,
                      title=tr("loss", what=what, optimizer=cfg["optimizer"], lr=cfg["lr"]))
     written.append(save_figure(fig, folder / "loss.png"))
-    X, y = _points(data)
+    X, y = _model_view(run, data, *_points(data))
     if run.task == "regression":
         if run.model.out_features == 1:
-            fig = fit_plot(run.predict, X, y, feature_names=run.feature_names,
+            fig = fit_plot(predict, X, y, feature_names=run.feature_names,
                            target_name=run.target_name, title=tr("fit", what=what), lang=lang)
             written.append(save_figure(fig, folder / "fit.png"))
     else:
-        fig = decision_boundary(run.predict_proba, X, y, feature_names=run.feature_names,
+        fig = decision_boundary(proba, X, y, feature_names=run.feature_names,
                                 classes=run.classes, target_name=run.target_name,
                                 title=tr("boundary", what=what), lang=lang)
         written.append(save_figure(fig, folder / "boundary.png"))
         Xc, yc, where = _scored_rows(data, cfg, tr)
-        fig = confusion_matrix_plot(yc, run.predict_proba(Xc), classes=run.classes, lang=lang,
+        Xc, yc = _model_view(run, data, Xc, yc)
+        fig = confusion_matrix_plot(yc, proba(Xc), classes=run.classes, lang=lang,
                                     title=tr("confusion", what=what, where=where, n=len(yc)))
         written.append(save_figure(fig, folder / "confusion.png"))
     written.append(write_report(folder, lang=lang))

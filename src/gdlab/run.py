@@ -83,10 +83,14 @@ class Run:
 
         return pd.DataFrame(self.history)
 
-    def _tensor(self, X) -> torch.Tensor:
+    def encode(self, X) -> np.ndarray:
+        """Raw rows (an array as ``load_features`` gives it, or a DataFrame) as the model's
+        input columns: cells filled and categories one-hot (before standardization)."""
         X = self._coded(X)
-        if self.preprocessor is not None:
-            X = self.preprocessor.transform(X)
+        return self.preprocessor.transform(X) if self.preprocessor is not None else X
+
+    def _tensor(self, X, *, encoded: bool = False) -> torch.Tensor:
+        X = np.asarray(X, dtype=np.float64) if encoded else self.encode(X)
         if self.standardizer is not None:
             X = self.standardizer.transform(X)
         p = next(self.model.parameters())
@@ -120,21 +124,22 @@ class Run:
         return np.asarray(X, dtype=np.float64)
 
     @torch.no_grad()
-    def decision(self, X) -> np.ndarray:
-        """Raw model outputs (predictions or logits) for raw feature rows X, shape (n, k)."""
-        return self.model(self._tensor(X)).double().cpu().numpy()
+    def decision(self, X, *, encoded: bool = False) -> np.ndarray:
+        """Raw model outputs (predictions or logits) for raw feature rows X, shape (n, k)
+        (``encoded=True``: X is already in the model's columns, see :meth:`encode`)."""
+        return self.model(self._tensor(X, encoded=encoded)).double().cpu().numpy()
 
     @torch.no_grad()
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X, *, encoded: bool = False) -> np.ndarray:
         """Class probabilities for raw feature rows X, shape (n, n_classes)."""
         if self.task == "regression":
             raise ValueError("predict_proba is for classifiers; this run is a regression")
-        return predict_proba(self.model, self._tensor(X)).double().cpu().numpy()
+        return predict_proba(self.model, self._tensor(X, encoded=encoded)).double().cpu().numpy()
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X, *, encoded: bool = False) -> np.ndarray:
         """Predictions for raw feature rows X: values (regression) or class labels."""
         if self.task == "regression":
-            out = self.decision(X)
+            out = self.decision(X, encoded=encoded)
             return out[:, 0] if out.shape[1] == 1 else out
-        idx = self.predict_proba(X).argmax(axis=1)
+        idx = self.predict_proba(X, encoded=encoded).argmax(axis=1)
         return np.asarray(self.classes, dtype=object)[idx]

@@ -202,9 +202,11 @@ def train_to_folder(
     explicit: frozenset[str] | set[str] = frozenset(),
     log: Callable[[str], None] = print,
     headline: Callable | None = None,
+    lang: str = "en",
 ):
     """Train ``data_arg`` with ``cfg`` into run folder ``out``; returns (run, data, folder),
-    or None on a process other than rank 0 of a distributed run."""
+    or None on a process other than rank 0 of a distributed run. ``lang`` is the
+    language of the figures."""
     try:
         rank, _ = world()
         if rank != 0:  # every process trains; only rank 0 prints and writes the run folder
@@ -219,14 +221,14 @@ def train_to_folder(
             with run_lock(out_path, log=log):
                 return _train_locked(data_arg, cfg, out_path, resume=True, plots=plots,
                                      tensorboard=tensorboard, live=live, explicit=explicit,
-                                     log=log, headline=headline)
+                                     log=log, headline=headline, lang=lang)
         data, cfg = open_data(data_arg, cfg, log=log)
         out_path = Path(out or f"runs/{time.strftime('%Y%m%d-%H%M%S')}-{model_kind(cfg.model, data.task)}")
         _check_out(out_path)
         with run_lock(out_path, log=log):
             return _train_locked(data_arg, cfg, out_path, resume=False, plots=plots,
                                  tensorboard=tensorboard, live=live, explicit=explicit, log=log,
-                                 headline=headline, data=data)
+                                 headline=headline, data=data, lang=lang)
     finally:
         finish()  # leave the process group cleanly (else gloo may abort at exit)
 
@@ -285,7 +287,7 @@ def _resume_settings(partial: Path, data_arg: str, cfg: TrainConfig, explicit, l
 
 
 def _train_locked(data_arg, cfg, out_path: Path, *, resume, plots, tensorboard, live, explicit,
-                  log, headline, data=None):
+                  log, headline, data=None, lang="en"):
     from .train import train
 
     partial = partial_dir(out_path)
@@ -339,7 +341,7 @@ def _train_locked(data_arg, cfg, out_path: Path, *, resume, plots, tensorboard, 
     if plots:
         from .figures import write_run_figures
 
-        write_run_figures(run, data, partial)
+        write_run_figures(run, data, partial, lang=lang)
     publish(partial, out_path)
     return run, data, out_path
 

@@ -14,6 +14,7 @@ restores the best weights (early stopping), scores the test split and returns a
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -162,33 +163,54 @@ def fit(
     lr_fn = lr_fn or (lambda epoch: lr_at(cfg, epoch))
     steps = _StepRecorder(state, callbacks, feed.n_batches)
     live = state.path is not None or any(cb.between_steps for cb in callbacks)
-    for cb in callbacks:
-        cb.on_train_begin(state)
-    while state.epoch < cfg.epochs and state.stopped_reason is None:
-        epoch = state.epoch + 1
-        t0 = time.perf_counter()
-        steps.start(epoch)
-        lr = lr_fn(epoch)  # --- set lr
-        result = engine.epoch(feed, epoch=epoch, lr=lr, on_step=steps if live else None)
-        if not live:
-            steps.record(result.losses)
-        train = result.train or engine.train_loss(feed)  # --- evaluate
-        val = result.val or split_loss(engine.model, engine.loss, feed, "val") or (None, None)
-        entry = {"epoch": epoch, "train_loss": train[0], "val_loss": val[0], "lr": lr,
-                 "grad_norm": result.grad_norm, "seconds": time.perf_counter() - t0}
-        if feed.task != "regression":
-            entry["accuracy"], entry["val_accuracy"] = train[1], val[1]
-        state.history.append(entry)  # --- log
-        state.epoch, state.seconds = epoch, state.seconds + entry["seconds"]
-        state.stopped_reason, state.best_loss, state.best_epoch, state.no_improve = check_stop(
-            cfg, state.initial_loss, state, entry)  # --- stop?
+    with _threads_for(feed, engine):
         for cb in callbacks:
-            cb.on_epoch_end(state, entry)
-    if state.stopped_reason is None:
-        state.stopped_reason = "max_epochs"
-    for cb in callbacks:
-        cb.on_train_end(state)
+            cb.on_train_begin(state)
+        while state.epoch < cfg.epochs and state.stopped_reason is None:
+            epoch = state.epoch + 1
+            t0 = time.perf_counter()
+            steps.start(epoch)
+            lr = lr_fn(epoch)  # --- set lr
+            result = engine.epoch(feed, epoch=epoch, lr=lr, on_step=steps if live else None)
+            if not live:
+                steps.record(result.losses)
+            train = result.train or engine.train_loss(feed)  # --- evaluate
+            val = result.val or split_loss(engine.model, engine.loss, feed, "val") or (None, None)
+            entry = {"epoch": epoch, "train_loss": train[0], "val_loss": val[0], "lr": lr,
+                     "grad_norm": result.grad_norm, "seconds": time.perf_counter() - t0}
+            if feed.task != "regression":
+                entry["accuracy"], entry["val_accuracy"] = train[1], val[1]
+            state.history.append(entry)  # --- log
+            state.epoch, state.seconds = epoch, state.seconds + entry["seconds"]
+            state.stopped_reason, state.best_loss, state.best_epoch, state.no_improve = check_stop(
+                cfg, state.initial_loss, state, entry)  # --- stop?
+            for cb in callbacks:
+                cb.on_epoch_end(state, entry)
+        if state.stopped_reason is None:
+            state.stopped_reason = "max_epochs"
+        for cb in callbacks:
+            cb.on_train_end(state)
     return state
+
+
+SMALL_VALUES = 1 << 20  # a training set this small runs every operation on one thread
+
+
+@contextlib.contextmanager
+def _threads_for(feed, engine):
+    """Small data on the CPU trains on one intra-op thread: handing a tiny product to a
+    second thread (and waking it again after every switch) costs more than the work,
+    badly so when another process holds the other core. Restored afterwards."""
+    threads = torch.get_num_threads()
+    small = feed.counts()[0] * feed.n_features < SMALL_VALUES
+    if not small or threads == 1 or engine.params[0].device.type != "cpu":
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def flat_params(model) -> np.ndarray:

@@ -15,6 +15,15 @@ from ..experiments import ENGINES, compare_engines
 from ._options import config_from_options, training_options
 
 
+def _numbers(text: str | None) -> list[float] | None:
+    if text is None:
+        return None
+    try:
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise GdlabError(f"--start must be comma-separated numbers, got {text!r}") from None
+
+
 def parse_engines(text: str) -> list[str]:
     """``"scalar,manual"`` → ``["scalar", "manual"]``; each name must be an engine, once."""
     names = [t.strip() for t in text.split(",") if t.strip()]
@@ -54,9 +63,11 @@ def format_table(rows: list[dict]) -> list[str]:
 @click.option("--engines", "engine_list", default=",".join(ENGINES), show_default=True,
               help="Comma-separated engines to run the same training through.")
 @training_options
+@click.option("--start", default=None,
+              help="Initial parameters, in order (w then b), e.g. 1 for y = w·x from w = 1 (with --no-bias).")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Also write the table as CSV to this file.")
-def command(data, engine_list, out, **options):
+def command(data, engine_list, start, out, **options):
     """Train on DATA once per engine (same data, seed and batches) and compare them."""
     import io
 
@@ -69,7 +80,7 @@ def command(data, engine_list, out, **options):
     cfg = config_from_options(options, quiet=True)
     click.echo(f"training on {data} with {cfg.optimizer}, lr {cfg.lr}, {cfg.epochs} epochs, "
                f"{cfg.dtype}, seed {cfg.seed}, through {len(engines)} engines ...")
-    rows = compare_engines(data, cfg, engines)
+    rows = compare_engines(data, cfg, engines, start=_numbers(start))
     click.echo("")
     for line in format_table(rows):
         click.echo(line)

@@ -7,15 +7,9 @@ import sys
 
 import click
 
-from ..errors import GdlabError
+from ..errors import DivergedError, GdlabError
 from ._options import config_from_options, training_options
 
-MODEL_NAMES = {
-    "linear": "linear regression",
-    "logistic": "logistic regression",
-    "softmax": "softmax regression",
-    "mlp": "MLP",
-}
 MAX_NPROC_PER_CORE = 1  # processes per core that --nproc allows on the CPU
 
 
@@ -30,9 +24,14 @@ MAX_NPROC_PER_CORE = 1  # processes per core that --nproc allows on the CPU
 @click.option("--stream", is_flag=True, help="Read the file chunk by chunk instead of loading it (automatic for files too big for memory).")
 @click.option("--nproc", type=int, default=None, help="Train with N processes (distributed data parallel, launched through torchrun).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default=None,
+              help="Language of the summary and figures (default: from the locale; zh* → Chinese).")
 @click.pass_context
-def command(ctx, data, out, resume, no_plots, tensorboard, live, stream, nproc, quiet, **options):
+def command(ctx, data, out, resume, no_plots, tensorboard, live, stream, nproc, quiet, lang, **options):
     """Train a model on DATA (a built-in name or a file; default: synthetic-linear)."""
+    from ..i18n import resolve_lang
+
+    lang = resolve_lang(lang)
     explicit = {
         k for k in [*options, "data"]
         if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT
@@ -54,12 +53,20 @@ def command(ctx, data, out, resume, no_plots, tensorboard, live, stream, nproc, 
             return
     from ..runfolder import train_to_folder
 
-    result = train_to_folder(data, cfg, out=out, resume=resume, plots=not no_plots,
-                             tensorboard=tensorboard, live=live, explicit=explicit, log=click.echo,
-                             headline=headline)
+    try:
+        result = train_to_folder(data, cfg, out=out, resume=resume, plots=not no_plots,
+                                 tensorboard=tensorboard, live=live, explicit=explicit,
+                                 log=click.echo, headline=lambda d, c: headline(d, c, lang=lang),
+                                 lang=lang)
+    except DivergedError as e:  # said in the run's language, with the flag to change
+        if e.lr is None:
+            raise
+        from ..i18n import t
+
+        raise DivergedError(t("train.hint_cli", lang, what=e.what, lr=e.lr), epoch=e.epoch) from None
     if result is not None:
         run, dataset, folder = result
-        click.echo(summary(run, dataset, folder))
+        click.echo(summary(run, dataset, folder, lang=lang))
 
 
 def _check_nproc(nproc: int, device: str) -> None:
@@ -87,19 +94,18 @@ def _without_nproc(argv: list[str]) -> list[str]:
     return out
 
 
-def headline(data, cfg) -> str:
+def headline(data, cfg, *, lang: str = "en") -> str:
     from ..distributed import world
+    from ..i18n import t
     from ..setup import model_kind
 
     _, size = world()
-    where = f", {size} processes" if size > 1 else ""
-    streamed = ", streamed from disk" if cfg.stream else ""
     kind = model_kind(cfg.model, data.task)
-    return (
-        f"training {MODEL_NAMES[kind]} on {data.name} ({data.n_samples} rows, "
-        f"{data.n_features} features, {data.task}{streamed}) with {cfg.optimizer}, "
-        f"lr {cfg.lr}, {cfg.epochs} epochs{where}"
-    )
+    return t("train.headline", lang, model=t(f"train.model.{kind}", lang), data=data.name,
+             rows=data.n_samples, features=data.n_features, task=t(f"train.task.{data.task}", lang),
+             streamed=t("train.headline.streamed", lang) if cfg.stream else "",
+             optimizer=cfg.optimizer, lr=cfg.lr, epochs=cfg.epochs,
+             processes=t("train.headline.processes", lang, n=size) if size > 1 else "")
 
 
 def _fmt(x) -> str:
@@ -113,28 +119,34 @@ def _equation(names: list[str], weight: list[float], bias: float, target: str) -
     return " ".join(terms)
 
 
-def summary(run, data, out) -> str:
-    """What the run learned, in a few lines."""
+def summary(run, data, out, *, lang: str = "en") -> str:
+    """What the run learned, in a few lines (numbers the same in every language)."""
+    from ..i18n import t
+
     m, c = run.metrics, run.config
-    batch = c["batch_size"]
     lines = [
-        f"done: {MODEL_NAMES[m['model']]} on {data.name}, {m['epochs_run']} epochs "
-        f"({m['stopped_reason']}), {c['optimizer']} batch {batch}, lr {_fmt(c['lr'])}, "
-        f"engine {c['engine']}, {c['device']} {c['dtype']}, {m['seconds']:.2f} s",
-        f"  rows: {m['n_train']} train, {m['n_val']} validation, {m['n_test']} test",
+        t("train.done", lang, model=t(f"train.model.{m['model']}", lang), data=data.name,
+          epochs=m["epochs_run"], reason=t(f"train.reason.{m['stopped_reason']}", lang),
+          optimizer=c["optimizer"], batch=c["batch_size"], lr=_fmt(c["lr"]), engine=c["engine"],
+          device=c["device"], dtype=c["dtype"], seconds=m["seconds"]),
+        t("train.rows", lang, train=m["n_train"], val=m["n_val"], test=m["n_test"]),
     ]
-    losses = f"  {m['loss']} loss: train {_fmt(m['train_loss'])}" if m["train_loss"] is not None else "  train loss: -"
+    if m["train_loss"] is None:
+        losses = t("train.loss_missing", lang)
+    else:
+        losses = t("train.loss", lang, loss=m["loss"], train=_fmt(m["train_loss"]))
     if m["val_loss"] is not None:
-        losses += f", validation {_fmt(m['val_loss'])}"
+        losses += t("train.loss_val", lang, val=_fmt(m["val_loss"]))
     lines.append(losses)
     if m["test"]:
         shown = {k: v for k, v in m["test"].items() if k != "confusion" and v is not None}
-        lines.append("  test: " + ", ".join(f"{k} {_fmt(v)}" for k, v in shown.items()))
+        lines.append(t("train.test", lang, scores=", ".join(f"{k} {_fmt(v)}" for k, v in shown.items())))
     params = m.get("params")
-    if params and "weight" in params and m["model"] in ("linear", "logistic") and data.n_features <= 8:
-        lines.append("  learned: " + _equation(run.feature_names, params["weight"], params["bias"][0],
-                                               "logit" if m["model"] == "logistic" else run.target_name))
+    if params and "weight" in params and m["model"] in ("linear", "logistic") and len(run.feature_names) <= 8:
+        target = "logit" if m["model"] == "logistic" else run.target_name
+        lines.append(t("train.learned", lang, equation=_equation(run.feature_names, params["weight"],
+                                                              params["bias"][0], target)))
         if "true_w" in data.meta:
-            lines.append(f"  true:    w = {list(data.meta['true_w'])}, b = {data.meta['true_b']}")
-    lines.append(f"  run folder: {out}")
+            lines.append(t("train.true", lang, w=list(data.meta["true_w"]), b=data.meta["true_b"]))
+    lines.append(t("train.folder", lang, folder=out))
     return "\n".join(lines)

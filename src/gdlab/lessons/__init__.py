@@ -119,9 +119,12 @@ def _rule_width(title: str) -> int:
 LESSONS: dict[str, Lesson] = {
     lesson.name: lesson
     for lesson in (
+        # the course exactly: y = w·x (no bias) from w = 1, in float64, rows in order —
+        # gdlab.train (and the playground) reach the lesson's w = 1.9999444396553017
         Lesson("liu-er-gd", "liu_er_gd", playground={
-            "data": "toy-1d", "model": "linear", "optimizer": "gd", "lr": 0.01, "epochs": 100,
-            "loss": "mse", "start": [1.0, 0.0], "standardize": False,
+            "data": "toy-1d", "model": "linear", "bias": False, "optimizer": "gd", "lr": 0.01,
+            "epochs": 100, "loss": "mse", "start": [1.0], "standardize": False,
+            "dtype": "float64", "shuffle": False,
         }),
         Lesson("d2l-linear", "d2l_linear", playground={
             "data": "synthetic-linear", "n": 1000, "noise": 0.01, "model": "linear",
@@ -131,10 +134,15 @@ LESSONS: dict[str, Lesson] = {
         Lesson("coursera-1d", "coursera_1d", playground={
             "data": "line-1d", "noise": 0.1, "model": "linear", "optimizer": "minibatch",
             "batch_size": 5, "lr": 0.1, "epochs": 10, "loss": "mse", "start": [-15, -10],
-            "standardize": False,
+            "standardize": False, "shuffle": False,  # the course's order
         }),
-        # 64 or 12288 features: there is no (w, b) plane to play on
-        Lesson("ng-logistic", "ng_logistic", playground=None, accepts_data=True),
+        # Ng's week-2 run on the lesson's digits stand-in: full-batch GD from w = 0, b = 0 at
+        # lr 0.005 for 2000 iterations on the cross-entropy, float64, the hand-written engine
+        Lesson("ng-logistic", "ng_logistic", accepts_data=True, playground={
+            "data": "ng-digits", "model": "logistic", "optimizer": "gd", "lr": 0.005,
+            "epochs": 2000, "loss": "bce", "start": "zeros", "standardize": False,
+            "val_fraction": 0.0, "test_fraction": 0.0, "dtype": "float64", "engine": "manual",
+        }),
         Lesson("seed004-network", "seed004_network", playground={
             "data": "classification", "model": "mlp", "hidden": [10], "activation": "sigmoid",
             "optimizer": "gd", "lr": 0.1, "epochs": 1000, "loss": "bce", "standardize": False,
@@ -142,15 +150,10 @@ LESSONS: dict[str, Lesson] = {
     )
 }
 
-#: The Liu Er lesson exactly as the course runs it: y = w·x (no bias) from w = 1, in
-#: float64, rows in order. ``gdlab.train`` with these settings reaches the lesson's
-#: w = 1.9999444396553017. The playground cannot take ``bias`` yet, so ``LESSONS``
-#: keeps the (w, b) settings above until it can (then these replace them).
-LIU_ER_COURSE_SETTINGS = {
-    "data": "toy-1d", "model": "linear", "bias": False, "optimizer": "gd", "lr": 0.01,
-    "epochs": 100, "loss": "mse", "start": [1.0], "standardize": False, "dtype": "float64",
-    "shuffle": False,
-}
+#: The Liu Er lesson exactly as the course runs it (its playground settings): y = w·x (no
+#: bias) from w = 1, in float64, rows in order; ``gdlab.train`` with these settings reaches
+#: the lesson's w = 1.9999444396553017.
+LIU_ER_COURSE_SETTINGS = LESSONS["liu-er-gd"].playground
 
 
 def get_lesson(name: str, lang: str = "en") -> Lesson:

@@ -1,28 +1,15 @@
 """The lessons menu: the lessons of ``gdlab lesson list`` the playground can run.
 
-A lesson is in the menu when it has ``playground`` settings, or when this module gives
-it some (:data:`PLAYGROUND`: settings for a lesson whose own module has none — the
-ng-logistic lesson runs here on its digits stand-in, ``data=ng-digits``).
+A lesson is in the menu when it has ``playground`` settings (``gdlab.lessons.LESSONS``;
+the ng-logistic lesson runs on its digits stand-in, ``data=ng-digits``).
 
 Every text of a lesson the page shows goes through :func:`lesson_text`, the one place
-that knows where lesson texts come from and in which language.
+that knows where lesson texts come from: the lesson's own text in the page's language.
 """
 
 from __future__ import annotations
 
 import importlib
-
-#: Playground settings for lessons whose module defines none. ng-logistic: Ng's week-2
-#: run — full-batch gradient descent from w = 0, b = 0 at lr 0.005 for 2000 iterations on
-#: the cross-entropy, in float64 with the hand-written engine, on the lesson's own data
-#: (its stand-in with its test split; no validation rows, no standardization).
-PLAYGROUND = {
-    "ng-logistic": {
-        "data": "ng-digits", "model": "logistic", "optimizer": "gd", "lr": 0.005,
-        "epochs": 2000, "loss": "bce", "start": "zeros", "standardize": False,
-        "val_fraction": 0.0, "test_fraction": 0.0, "dtype": "float64", "engine": "manual",
-    },
-}
 
 
 def _registry() -> dict:
@@ -40,7 +27,7 @@ def playground_settings(name: str) -> dict | None:
     lesson = _registry().get(name)
     if lesson is None:
         return None
-    return getattr(lesson, "playground", None) or PLAYGROUND.get(name)
+    return getattr(lesson, "playground", None)
 
 
 def playground_lessons() -> dict:
@@ -52,11 +39,9 @@ def lesson_text(name: str, lang: str | None) -> dict:
     """The texts of lesson ``name`` the page shows — ``{"title", "summary",
     "explanation"}`` — in the page's language ``lang`` ("en", "zh"; None: English).
 
-    The one place lesson texts come from: today the lessons' English attributes for
-    every language; with bilingual lessons, the lesson's own text for ``lang``.
+    The one place lesson texts come from: the lesson's own text for ``lang``.
     """
-    lesson = _registry()[name]
-    return {"title": lesson.title, "summary": lesson.summary, "explanation": lesson.explanation}
+    return _registry()[name].text(lang if lang in ("en", "zh") else "en")
 
 
 def lesson_menu(lang: str | None = None) -> list[dict]:

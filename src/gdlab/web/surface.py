@@ -8,7 +8,7 @@ Which picture a run gets depends on how many parameters it has:
 - **curve** — one parameter (one feature, no bias: the notes' y = w·x): L(w) as a curve,
   the path as points on it;
 - **slice** — more parameters: L over two chosen parameters θᵢ, θⱼ with every other
-  parameter held at its current value (``gdlab.viz.surface.slice_grid``), the path
+  parameter held at its current value (``gdlab.viz.slice.slice_grid``), the path
   projected onto (θᵢ, θⱼ). The slice goes through the current parameters, so it is
   recomputed as the run moves (at most every ``limits.SLICE_REFRESH_SECONDS`` while
   playing); by default the pair is the two parameters with the largest gradient at the
@@ -27,7 +27,8 @@ import numpy as np
 
 from ..engines.base import weight_mask
 from ..viz import optimum_2param, surface_grid
-from ..viz.surface import SURFACE_LOSSES, loss_at, slice_grid
+from ..viz.slice import slice_grid
+from ..viz.surface import SURFACE_LOSSES, loss_at
 from . import limits
 from .session import Session, _finite
 
