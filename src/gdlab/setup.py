@@ -328,7 +328,7 @@ def build(
         engine_name, model, loss=loss, rule=cfg.rule(), l2=cfg.l2, l1=cfg.l1,
         momentum=cfg.momentum, betas=cfg.betas, eps=cfg.eps,
     )
-    engine.check_data(n_rows, n_features)
+    engine.check_data(n_rows, n_features, updates=cfg.epochs * feed.n_batches)
     return Setup(cfg=cfg, data=data, task=task, kind=kind, loss=loss, model=model, engine=engine,
                  engine_name=engine_name, feed=feed, device=device, dtype=dtype,
                  standardizer=standardizer, preprocessor=preprocessor, feature_names=feature_names,
@@ -345,8 +345,9 @@ def initial_model(data, cfg: TrainConfig, *, kind: str | None = None, task: str 
     n_out = n_outputs(task, data.n_classes)
     d = data.n_features if n_features is None else n_features
     check_model_size(kind, d, n_out, cfg.hidden, rows=rows, dtype=torch_dtype(cfg.dtype))
-    if seed:
-        torch.manual_seed(cfg.seed)
+    if seed:  # the CPU generator, which the weights are drawn from (torch.manual_seed would
+        # also seed every accelerator's, at a millisecond a call)
+        torch.random.default_generator.manual_seed(cfg.seed)
     return build_model(kind, d, n_out, hidden=cfg.hidden,
                        activation=cfg.activation, init_std=cfg.init_std, bias=cfg.bias)
 
@@ -371,9 +372,10 @@ def _preprocess(data, splits: Splits, cfg: TrainConfig, notes: list[str]):
 
 
 def _tensor(a, *, dtype, device) -> torch.Tensor:
-    """A tensor of ``a``, sharing its memory where it can (a read-only array is copied)."""
-    if isinstance(a, np.ndarray) and not a.flags.writeable:
-        a = np.array(a)
+    """A row-major tensor of ``a``, sharing its memory where it can (a read-only or
+    column-major array is copied: the engines read rows)."""
+    if isinstance(a, np.ndarray) and (not a.flags.writeable or not a.flags.c_contiguous):
+        a = np.array(a, order="C")
     return torch.as_tensor(a, dtype=dtype, device=device)
 
 
@@ -383,7 +385,8 @@ def auto_lr(cfg: TrainConfig, feed, *, loss: str, kind: str) -> tuple[float, str
     For a one-layer model the loss's Hessian is bounded by c·(1/N) Σᵢ x̃ᵢx̃ᵢᵀ (x̃ = x with a
     1 for the bias; c from :data:`CURVATURE`), so with λ its largest eigenvalue a
     full-batch step of η = 1/(c·λ) never overshoots. A batch of B rows is noisier: its
-    curvature is about λ + (R² − λ)/B, R² the mean of ‖x̃ᵢ‖², so η = 1/(c·(λ + (R² − λ)/B)),
+    curvature is about λ + (R² − λ)/B, R² the mean of wᵢ²‖x̃ᵢ‖² (‖x̃ᵢ‖² without weights),
+    so η = 1/(c·(λ + (R² − λ)/B)),
     which is 1/(c·R²) for one row at a time; for the squared error (whose batch noise grows
     with the residuals) a tenth of that, :data:`MINIBATCH_LR_SHARE`. Momentum μ multiplies
     the step by 1/(1 − μ),
@@ -396,11 +399,12 @@ def auto_lr(cfg: TrainConfig, feed, *, loss: str, kind: str) -> tuple[float, str
     X, w = _sample_rows(feed)
     if cfg.bias:
         X = np.hstack([X, np.ones((len(X), 1))])
-    w = np.ones(len(X)) if w is None else w
-    total = float(w.sum()) or 1.0
-    cov = (X * (w / total)[:, None]).T @ X  # (d+1, d+1): Σ wᵢ x̃ᵢx̃ᵢᵀ / Σ wᵢ
+    w = np.ones(len(X)) if w is None else w / w.mean()  # as the feed scales them: mean 1
+    cov = (X * (w / len(w))[:, None]).T @ X  # (d+1, d+1): (1/n) Σ wᵢ x̃ᵢx̃ᵢᵀ
     lam = float(np.linalg.eigvalsh(cov)[-1]) if len(cov) <= 2000 else _power_iteration(cov)
-    r2 = float(np.trace(cov))
+    # one row's share of a batch's curvature: wᵢ‖x̃ᵢ‖², whose mean over the rows a batch
+    # draws is (1/n) Σ wᵢ²‖x̃ᵢ‖² (heavy class weights make batches noisier)
+    r2 = float(np.mean(w * w * np.einsum("ij,ij->i", X, X)))
     b = feed.batch_size
     n = feed.counts()[0]
     full = b >= n

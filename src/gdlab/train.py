@@ -156,14 +156,14 @@ def fit(
     """
     state = state or TrainState()
     state.model, state.engine = engine.model, engine
-    if state.initial_loss is None:
-        state.initial_loss = engine.train_loss(feed)[0]
-    if cfg.record_path and state.path is None:
-        state.path = [flat_params(engine.model)]
     lr_fn = lr_fn or (lambda epoch: lr_at(cfg, epoch))
     steps = _StepRecorder(state, callbacks, feed.n_batches)
-    live = state.path is not None or any(cb.between_steps for cb in callbacks)
     with _threads_for(feed, engine):
+        if state.initial_loss is None:
+            state.initial_loss = engine.train_loss(feed)[0]
+        if cfg.record_path and state.path is None:
+            state.path = [flat_params(engine.model)]
+        live = state.path is not None or any(cb.between_steps for cb in callbacks)
         for cb in callbacks:
             cb.on_train_begin(state)
         while state.epoch < cfg.epochs and state.stopped_reason is None:

@@ -191,8 +191,9 @@ class Engine:
     def params(self) -> list[torch.Tensor]:
         return list(self.model.parameters())
 
-    def check_data(self, n_samples: int, n_features: int) -> None:
-        """Refuse data this engine cannot handle (raise ``GdlabError``); default: accept."""
+    def check_data(self, n_samples: int, n_features: int, *, updates: int = 0) -> None:
+        """Refuse data this engine cannot handle (raise ``GdlabError``); default: accept.
+        ``updates`` is how many updates the run may make (epochs × batches)."""
 
     def loss_and_grads(
         self, X: torch.Tensor, y: torch.Tensor, w: torch.Tensor | None = None

@@ -48,6 +48,10 @@ from .base import EpochResult, update_
 from .manual import ManualEngine
 
 KERNEL_MIN_ELEMENTS = 1 << 20  # below ~1M values of X, tensor ops are as fast and need no compile
+# A mini-batch run of at least this many updates runs its epochs compiled whatever the data's
+# size: a small batch costs tens of µs as tensor operations and about a µs compiled, so the
+# compiled loop's one-time load (numba, the cached kernel: under a second) is soon repaid.
+COMPILED_MIN_UPDATES = 5_000
 COMPILED_RULES = ("sgd", "momentum", "nesterov")  # the rules the compiled mini-batch epoch runs
 
 
@@ -76,6 +80,7 @@ class FastEngine(ManualEngine):
 
     name = "fast"
     large_data = False  # set by check_data: the whole training set is kernel-sized
+    many_updates = False  # set by check_data: mini-batch epochs are worth compiling
 
     def __init__(self, model, **settings):
         super().__init__(model, **settings)
@@ -84,10 +89,11 @@ class FastEngine(ManualEngine):
         self._layer = model.layers[0] if self.single_layer else None
         self._ahead: tuple | None = None  # (key, FullPass) at the current parameters
 
-    def check_data(self, n_samples: int, n_features: int) -> None:
+    def check_data(self, n_samples: int, n_features: int, *, updates: int = 0) -> None:
         """Accept any size; note whether mini-batches should use the kernel too (on data
-        this large its one-time compilation is soon repaid)."""
+        this large, or over this many updates, its one-time load is soon repaid)."""
         self.large_data = n_samples * n_features >= KERNEL_MIN_ELEMENTS
+        self.many_updates = updates >= COMPILED_MIN_UPDATES
 
     @property
     def params(self) -> list[torch.Tensor]:
@@ -363,9 +369,12 @@ class FastEngine(ManualEngine):
     # --- a whole mini-batch epoch -------------------------------------------------------------
     def runs_epochs(self, X: torch.Tensor, *, weighted: bool = False) -> bool:
         """Whether :meth:`minibatch_epoch` can run the mini-batch epochs over the training
-        rows X: the compiled kernel's conditions (:meth:`uses_kernel`) and an update rule
-        it covers (``sgd``, ``momentum``, ``nesterov``; ``adam`` steps one batch at a time)."""
-        if not (self.rule in COMPILED_RULES and self.uses_kernel(X) and X.is_contiguous()):
+        rows X: the compiled kernel's conditions (:meth:`uses_kernel`, or a run of at least
+        :data:`COMPILED_MIN_UPDATES` updates on the CPU) and an update rule it covers
+        (``sgd``, ``momentum``, ``nesterov``; ``adam`` steps one batch at a time)."""
+        eligible = self.uses_kernel(X) or (self.many_updates and self.single_layer and X.device.type == "cpu"
+                                            and X.dtype in (torch.float32, torch.float64))
+        if not (self.rule in COMPILED_RULES and eligible and X.is_contiguous()):
             return False  # (checked first: the kernels, and numba, are imported only when used)
         from . import kernels
 

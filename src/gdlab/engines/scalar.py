@@ -175,7 +175,7 @@ class ScalarEngine(Engine):
         return [*w, b] if self.has_bias else list(w)
 
     # --- the engine interface ----------------------------------------------------------
-    def check_data(self, n_samples: int, n_features: int) -> None:
+    def check_data(self, n_samples: int, n_features: int, *, updates: int = 0) -> None:
         """Refuse more than :data:`MAX_VALUES` rows × features."""
         if n_samples * n_features > MAX_VALUES:
             raise GdlabError(

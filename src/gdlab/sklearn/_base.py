@@ -42,6 +42,22 @@ from ..train import TrainState, fit
 from ._weights import as_multiplicities, checked_weights, repeat_rows
 
 FLOATS = (np.float64, np.float32)  # accepted as they are; anything else becomes float64
+SPARSE = ("csr", "csc", "coo")  # sparse input (a one-hot encoder's) is made dense, if it fits
+DENSE_MEMORY_SHARE = 0.25  # of the available memory, at most, for a densified sparse X
+
+
+def dense(X):
+    """A sparse matrix as a dense array (the engines read dense rows), refused with one
+    line when it would not fit in memory; a dense array as it is."""
+    if not hasattr(X, "toarray"):
+        return X
+    from ..data.stream import available_memory
+
+    need = X.shape[0] * X.shape[1] * X.dtype.itemsize
+    if need > DENSE_MEMORY_SHARE * available_memory():
+        raise ValueError(f"a sparse X of shape {X.shape} would need {need / 1e9:.1f} GB as a dense "
+                         "array; gdlab's engines train on dense rows")
+    return X.toarray()
 
 
 class _ValidationScore(Callback):
@@ -214,7 +230,7 @@ class BaseGD(BaseEstimator):
             model = self.model_
         else:
             with torch.random.fork_rng(devices=[]):  # seeded init, global RNG left alone
-                torch.manual_seed(self._seed)
+                torch.random.default_generator.manual_seed(self._seed)  # the CPU's: the weights
                 model = build_model(kind, X.shape[1], n_out, hidden=cfg.hidden,
                                     activation=cfg.activation)
         data_task = task if task == "regression" else ("binary" if n_classes == 2 else "multiclass")
@@ -350,7 +366,7 @@ class BaseGD(BaseEstimator):
     def _forward(self, X) -> np.ndarray:
         """Raw model outputs (predictions or logits) for X, shape (n_samples, n_outputs)."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=FLOATS)
+        X = dense(validate_data(self, X, reset=False, dtype=FLOATS, accept_sparse=SPARSE))
         p = next(self.model_.parameters())
         return self.model_(torch.tensor(X, dtype=p.dtype)).double().numpy()
 

@@ -12,7 +12,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
 from ..models import predict_proba
-from ._base import COMMON_ATTRIBUTES, COMMON_PARAMETERS, FLOATS, BaseGD
+from ._base import COMMON_ATTRIBUTES, COMMON_PARAMETERS, FLOATS, SPARSE, BaseGD, dense
 
 
 class GDClassifier(ClassifierMixin, BaseGD):
@@ -205,7 +205,8 @@ class GDClassifier(ClassifierMixin, BaseGD):
         -------
         self : GDClassifier
         """
-        X, y = validate_data(self, X, y, dtype=FLOATS)
+        X, y = validate_data(self, X, y, dtype=FLOATS, accept_sparse=SPARSE)
+        X = dense(X)
         classes = self._classes(y)
         if classes.size < 2:
             raise ValueError(
@@ -246,7 +247,8 @@ class GDClassifier(ClassifierMixin, BaseGD):
         elif first:
             raise ValueError("classes must be passed on the first call to partial_fit")
         classes = given if first else self.classes_
-        X, y = validate_data(self, X, y, dtype=FLOATS, reset=first)
+        X, y = validate_data(self, X, y, dtype=FLOATS, reset=first, accept_sparse=SPARSE)
+        X = dense(X)
         check_classification_targets(y)
         unknown = np.setdiff1d(y, classes)
         if unknown.size:

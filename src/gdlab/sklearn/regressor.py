@@ -9,7 +9,7 @@ from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import validate_data
 
-from ._base import COMMON_ATTRIBUTES, COMMON_PARAMETERS, FLOATS, BaseGD
+from ._base import COMMON_ATTRIBUTES, COMMON_PARAMETERS, FLOATS, SPARSE, BaseGD, dense
 
 
 class GDRegressor(RegressorMixin, BaseGD):
@@ -155,7 +155,8 @@ class GDRegressor(RegressorMixin, BaseGD):
         -------
         self : GDRegressor
         """
-        X, y = validate_data(self, X, y, dtype=FLOATS, y_numeric=True)
+        X, y = validate_data(self, X, y, dtype=FLOATS, y_numeric=True, accept_sparse=SPARSE)
+        X = dense(X)
         return self._fit(X, np.asarray(y, dtype=np.float64), sample_weight, partial=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -169,7 +170,8 @@ class GDRegressor(RegressorMixin, BaseGD):
         self : GDRegressor
         """
         first = not hasattr(self, "model_")
-        X, y = validate_data(self, X, y, dtype=FLOATS, y_numeric=True, reset=first)
+        X, y = validate_data(self, X, y, dtype=FLOATS, y_numeric=True, reset=first, accept_sparse=SPARSE)
+        X = dense(X)
         return self._fit(X, np.asarray(y, dtype=np.float64), sample_weight, partial=True)
 
     def predict(self, X) -> np.ndarray:
