@@ -89,6 +89,7 @@ def test_notebook_runs_and_shows_the_run(executed, tmp_path):
         assert "Traceback" not in stderr, stderr
 
     assert "synthetic-linear" in _data(dataset, "text/plain")[0]
+    assert "gdlab Dataset" in _data(dataset, "text/html")[0]
 
     # the live plot: a display handle updated in place — one image however many frames
     mode, frames = re.fullmatch(r"\('(\w+)', (\d+)\)", _data(training, "text/plain")[-1]).groups()

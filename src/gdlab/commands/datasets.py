@@ -17,7 +17,7 @@ def command(export):
         written = export_builtin(name, path)
         click.echo(f"wrote {name} to {written}")
         return
-    from ..data.builtin import list_datasets
+    from ..data.catalog import list_datasets
 
     rows = list_datasets()
     click.echo(f"{'name':<18}{'rows':>6}{'features':>10}  {'task':<11}{'classes':>8}  description")

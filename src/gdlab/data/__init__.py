@@ -13,30 +13,28 @@ The order of work for a table: ``load`` (raw-coded ``X`` with ``Dataset.columns`
 
 from __future__ import annotations
 
-from gdlab.data.builtin import BUILTIN_NAMES, list_datasets
-from gdlab.data.columns import Column
-from gdlab.data.dataset import Dataset
-from gdlab.data.export import export_builtin
-from gdlab.data.features import load_features
-from gdlab.data.finite import check_finite_for
-from gdlab.data.preprocess import Preprocessor
-from gdlab.data.source import load
-from gdlab.data.split import Splits, split_dataset
-from gdlab.data.standardize import Standardizer
-from gdlab.data.target import encode_labels
+import importlib
 
-__all__ = [
-    "BUILTIN_NAMES",
-    "Column",
-    "Dataset",
-    "Preprocessor",
-    "Splits",
-    "Standardizer",
-    "check_finite_for",
-    "encode_labels",
-    "export_builtin",
-    "list_datasets",
-    "load",
-    "load_features",
-    "split_dataset",
-]
+_NAMES = {
+    "BUILTIN_NAMES": "builtin", "Column": "columns", "Dataset": "dataset",
+    "export_builtin": "export", "load_features": "features", "check_finite_for": "finite",
+    "Preprocessor": "preprocess", "load": "source", "Splits": "split", "split_dataset": "split",
+    "Standardizer": "standardize", "encode_labels": "target", "list_datasets": "catalog",
+}
+
+__all__ = sorted(_NAMES)
+
+
+def __getattr__(name: str):
+    """The names above, imported when first used (listing the built-ins needs none of the
+    heavy modules: scikit-learn, pandas)."""
+    module = _NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'gdlab.data' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"gdlab.data.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_NAMES))

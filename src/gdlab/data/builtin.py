@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import difflib
-import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from gdlab.data import shipped, synthetic
+from gdlab.data.catalog import BUILTINS
 from gdlab.data.dataset import Dataset
 from gdlab.errors import GdlabError
 
@@ -44,47 +44,16 @@ class Builtin:
         return "seed" in inspect.signature(self.make).parameters
 
 
+_MAKERS = {
+    "synthetic-linear": synthetic.synthetic_linear, "toy-1d": synthetic.toy_1d,
+    "line-1d": synthetic.line_1d, "classification": synthetic.classification,
+    "blobs": synthetic.blobs, "moons": synthetic.moons, "circles": synthetic.circles,
+    "xor": synthetic.xor, "diabetes": shipped.diabetes, "breast-cancer": shipped.breast_cancer,
+    "iris": shipped.iris, "wine": shipped.wine, "digits": shipped.digits,
+}
+# in the catalogue's order, with its one-line descriptions (gdlab.data.catalog)
 REGISTRY: dict[str, Builtin] = {
-    b.name: b
-    for b in (
-        Builtin(
-            "synthetic-linear",
-            synthetic.synthetic_linear,
-            "d2l 3.2: y = Xw + b + noise, w=[2,-3.4], b=4.2, noise N(0, 0.01²)",
-        ),
-        Builtin("toy-1d", synthetic.toy_1d, "Liu Er lecture 3: x = [1, 2, 3], y = 2x"),
-        Builtin(
-            "line-1d",
-            synthetic.line_1d,
-            "Coursera PyTorch module 2: y = x - 1 + N(0, 0.1²), x from -3 to 2.9 by 0.1",
-        ),
-        Builtin(
-            "classification",
-            synthetic.classification,
-            "seed-004: make_classification, 4 features (2 informative), random_state=42",
-        ),
-        Builtin("blobs", synthetic.blobs, "3 Gaussian blobs in 2-D"),
-        Builtin("moons", synthetic.moons, "two interleaving half circles, noise 0.2"),
-        Builtin("circles", synthetic.circles, "a circle inside a circle, noise 0.1, factor 0.5"),
-        Builtin("xor", synthetic.xor, "XOR of the signs of x1 and x2, jitter 0.1"),
-        Builtin(
-            "diabetes",
-            shipped.diabetes,
-            "scikit-learn: disease progression from 10 baseline features",
-        ),
-        Builtin(
-            "breast-cancer",
-            shipped.breast_cancer,
-            "scikit-learn: malignant or benign tumour from 30 features",
-        ),
-        Builtin("iris", shipped.iris, "scikit-learn: iris species from 4 flower measurements"),
-        Builtin("wine", shipped.wine, "scikit-learn: wine cultivar from 13 chemical measurements"),
-        Builtin(
-            "digits",
-            shipped.digits,
-            "scikit-learn: 8x8 digit images (64 pixels, 0-16); the catvnoncat stand-in",
-        ),
-    )
+    name: Builtin(name, _MAKERS[name], facts.description) for name, facts in BUILTINS.items()
 }
 
 BUILTIN_NAMES: tuple[str, ...] = tuple(REGISTRY)
@@ -149,33 +118,8 @@ def _default_seed(builtin: Builtin) -> int:
     return synthetic.CLASSIFICATION_SEED if default is None else default
 
 
-@functools.cache
-def _summary(name: str) -> dict:
-    data = load_builtin(name)
-    return {
-        "name": name,
-        "n_samples": data.n_samples,
-        "n_features": data.n_features,
-        "task": data.task,
-        "n_classes": data.n_classes,
-        "target": data.target_name,
-        "description": REGISTRY[name].description,
-    }
-
-
 def list_datasets() -> list[dict]:
-    """Describe every built-in data set at its default settings.
+    """Every built-in data set at its default settings (see :mod:`gdlab.data.catalog`)."""
+    from gdlab.data.catalog import list_datasets as facts
 
-    Returns
-    -------
-    list of dict
-        One dict per set with keys ``name``, ``n_samples``, ``n_features``, ``task``,
-        ``n_classes`` (0 for regression), ``target`` (the target column's name, as
-        :func:`~gdlab.data.export_builtin` writes it) and ``description``.
-
-    Examples
-    --------
-    >>> [d["name"] for d in list_datasets()][:2]
-    ['synthetic-linear', 'toy-1d']
-    """
-    return [dict(_summary(name)) for name in BUILTIN_NAMES]
+    return facts()

@@ -1,0 +1,120 @@
+"""Real tables, first try (issue 13's acceptance): tables shaped like the public ones train
+from the command line with default settings, predict new rows with a missing cell and an
+unseen category, and the estimators' defaults score like scikit-learn's SGD estimators."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.compose import ColumnTransformer
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression, SGDClassifier, SGDRegressor
+from sklearn.metrics import balanced_accuracy_score
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+import tables as T
+from gdlab.sklearn import GDClassifier, GDRegressor
+
+# writer, target, task gdlab should choose, a new row (raw cells) with a missing cell and an
+# unseen category where the table has categories
+CASES = {
+    "penguins": (T.write_penguins, "species", "multiclass",
+                 {"island": "Atlantis", "bill_length_mm": "NA", "bill_depth_mm": 17.1,
+                  "flipper_length_mm": 200, "body_mass_g": 4000, "sex": "female", "year": 2008}),
+    "mtcars": (T.write_mtcars, "mpg", "regression", None),
+    "boston": (T.write_boston, "medv", "regression", None),
+    "rentals": (T.write_counts, "rentals", "multiclass", None),
+    "churn": (T.write_imbalanced, "churn", "binary", None),
+    "diamonds": (T.write_diamonds, "price", "regression",
+                 {"carat": 0.7, "cut": "Superb", "color": "E", "clarity": "", "depth": 61.5, "table": 57}),
+}
+
+
+def _new_rows(path, target: str, extra: dict | None, sep: str):
+    """Three rows of the file without the target, plus the row with a missing cell and an
+    unseen category (when given), written the way the training file is."""
+    frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False).head(3)
+    frame = frame.drop(columns=[target])
+    if extra is not None:
+        row = {c: "" for c in frame.columns}
+        row.update({k: str(v) for k, v in extra.items()})
+        frame = pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
+    return frame
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_table_trains_with_defaults_and_predicts_new_rows(gdlab_cli, tmp_path, name):
+    writer, target, task, extra = CASES[name]
+    path = writer(tmp_path)
+    sep = ";" if name == "boston" else ","
+    r = gdlab_cli("train", path, "--target", target, "--out", f"runs/{name}", "--no-plots")
+    assert r.code == 0, r
+    metrics = json.loads((tmp_path / f"runs/{name}/metrics.json").read_text())
+    assert metrics["task"] == task
+    assert metrics["stopped_reason"] != "diverged"
+    assert "lr auto:" in r.out
+    if name != "mtcars":  # 32 rows: 7 test rows say little
+        score = metrics["test"].get("r2", metrics["test"].get("accuracy"))
+        assert score > {"regression": 0.5, "binary": 0.9, "multiclass": 0.3}[task], metrics["test"]
+    new = _new_rows(path, target, extra, sep)
+    new_path = tmp_path / f"new-{name}.csv"
+    new.to_csv(new_path, sep=sep, index=False)
+    p = gdlab_cli("predict", f"runs/{name}", new_path, "--out", "pred.csv")
+    assert p.code == 0, p
+    pred = pd.read_csv(tmp_path / "pred.csv")
+    assert len(pred) == len(new)
+    assert pred["prediction"].notna().all()
+    if extra is not None:
+        assert "filled" in p.err  # the missing cell, said in one line
+        assert "not in the training rows" in p.err  # the unseen category, counted
+
+
+def _sklearn_view(path, target: str, sep: str):
+    frame = pd.read_csv(path, sep=sep).dropna(subset=[target])
+    y = frame.pop(target)
+    for column in list(frame.columns):
+        if not pd.api.types.is_numeric_dtype(frame[column]) and frame[column].nunique() == len(frame):
+            frame.pop(column)  # an id or a name
+    categorical = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    numeric = [c for c in frame.columns if c not in categorical]
+    pre = ColumnTransformer([
+        ("n", make_pipeline(SimpleImputer(), StandardScaler()), numeric),
+        ("c", make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")),
+         categorical),
+    ])
+    return frame, y, pre
+
+
+@pytest.mark.parametrize("name", ["penguins", "boston", "churn", "diamonds", "rentals"])
+def test_estimator_defaults_score_like_sklearns_sgd(tmp_path, name):
+    writer, target, task, _ = CASES[name]
+    X, y, pre = _sklearn_view(writer(tmp_path), target, ";" if name == "boston" else ",")
+    stratify = None if task == "regression" or y.value_counts().min() < 2 else y
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, random_state=0, stratify=stratify)
+    ours_cls, peer_cls = (GDRegressor, SGDRegressor) if task == "regression" else (GDClassifier, SGDClassifier)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = make_pipeline(pre, ours_cls(random_state=0)).fit(X_tr, y_tr).score(X_te, y_te)
+        peer = make_pipeline(pre, peer_cls(random_state=0)).fit(X_tr, y_tr).score(X_te, y_te)
+    assert ours > peer - 0.02, (ours, peer)
+
+
+def test_balanced_class_weights_match_balanced_logistic_regression(tmp_path):
+    X, y, pre = _sklearn_view(T.write_imbalanced(tmp_path), "churn", ",")
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
+    reference = make_pipeline(pre, LogisticRegression(class_weight="balanced", max_iter=5000)).fit(X_tr, y_tr)
+    ref = balanced_accuracy_score(y_te, reference.predict(X_te))
+    scores = []
+    for seed in range(3):
+        model = make_pipeline(pre, GDClassifier(class_weight="balanced", random_state=seed)).fit(X_tr, y_tr)
+        scores.append(balanced_accuracy_score(y_te, model.predict(X_te)))
+    unweighted = make_pipeline(pre, GDClassifier(random_state=0)).fit(X_tr, y_tr)
+    assert np.median(scores) > ref - 0.03, (scores, ref)
+    assert np.median(scores) > balanced_accuracy_score(y_te, unweighted.predict(X_te))  # weights helped
