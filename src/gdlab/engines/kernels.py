@@ -49,7 +49,7 @@ import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils
-from numba.extending import intrinsic
+from numba.extending import intrinsic, overload
 
 F32 = np.float32
 VECTOR_BYTES = 32  # one AVX2 register: 8 float32 or 4 float64 lanes
@@ -57,7 +57,7 @@ ROW_BLOCK = 8  # rows of one forward register block
 TILE_BYTES = 24 << 10  # a tile of X this size stays in L1 while both products use it
 MIN_TILE_ROWS, MAX_TILE_ROWS = 16, 512  # wide rows: a few rows per tile (in L2), never fewer
 PREFETCH_AHEAD = 32  # rows: in-place tiles prefetch the rows this far on, while the forward runs
-FLUSH = 256  # mini-batch rows summed in the data's dtype before joining the float64 total
+FLUSH = 256  # rows summed in the data's dtype before joining the float64 total (block by block)
 MIN_ROWS_PER_THREAD = 4096  # a thread is worth its hand-off with this many rows ...
 MIN_ELEMENTS_PER_THREAD = 1 << 18  # ... or this many values of X (wide data: few rows)
 FASTMATH = {"reassoc", "contract", "arcp", "nsz"}  # vectorized sums; NaN and inf kept
@@ -177,13 +177,65 @@ class _Emit:
         # read (0), keep in every cache level (3), data cache (1)
         self.b.call(fn, [p, ir.Constant(I32, 0), ir.Constant(I32, 3), ir.Constant(I32, 1)])
 
+    # --- elementwise float32 math on whole vectors (the block loss) -------------------------
+    def vconst(self, x):
+        return ir.Constant(self.vty, [float(np.float32(x))] * self.L)
+
+    def unary(self, name, x):
+        return self.b.call(self.function(f"llvm.{name}.{self.suffix}", self.vty, [self.vty]), [x])
+
+    def select_max(self, x, y):
+        return self.b.select(self.b.fcmp_ordered(">", x, y), x, y)
+
+    def horner(self, x, coefficients):
+        """c₀ + x(c₁ + x(c₂ + …)), coefficients from c₀ on."""
+        acc = self.vconst(coefficients[-1])
+        for c in reversed(coefficients[:-1]):
+            acc = self.fma(acc, x, self.vconst(c))
+        return acc
+
+    def exp_nonpositive(self, t):
+        """e^t for t ≤ 0, as :func:`exp_nonpositive_` computes it (float32)."""
+        b = self.b
+        t = self.select_max(t, self.vconst(-126 * LN2))
+        n = self.unary("floor", b.fadd(b.fmul(t, self.vconst(LOG2E)), self.vconst(0.5)))
+        f = b.fsub(b.fsub(t, b.fmul(n, self.vconst(LN2_HI))), b.fmul(n, self.vconst(LN2_LO)))
+        poly = self.horner(f, [1, 1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040])
+        vi = ir.VectorType(I32, self.L)
+        bits = b.shl(b.add(b.fptosi(n, vi), ir.Constant(vi, [127] * self.L)), ir.Constant(vi, [23] * self.L))
+        return b.fmul(poly, b.bitcast(bits, self.vty))
+
+    def log1p_small(self, q):
+        """log(1 + q) for q ∈ [0, 1], as :func:`loss_tile_` computes it (float32)."""
+        b = self.b
+        s = b.fdiv(q, b.fadd(self.vconst(2), q))
+        s2 = b.fmul(s, s)
+        series = self.horner(s2, [1, 1 / 3, 1 / 5, 1 / 7, 1 / 9, 1 / 11, 1 / 13, 1 / 15, 1 / 17])
+        return b.fmul(b.fmul(self.vconst(2), s), series)
+
+    def total(self, v):
+        """The sum of the lanes of v, as a float64 scalar."""
+        b = self.b
+        n = self.L
+        while n > 1:
+            n //= 2
+            lo = b.shuffle_vector(v, v, ir.Constant(ir.VectorType(I32, n), list(range(n))))
+            hi = b.shuffle_vector(v, v, ir.Constant(ir.VectorType(I32, n), list(range(n, 2 * n))))
+            v = b.fadd(lo, hi)
+        return b.fpext(b.extract_element(v, ir.Constant(I32, 0)), ir.DoubleType())
+
+    def add_to(self, p, x):
+        """*p += x for a float64 at address p."""
+        dp = self.b.bitcast(p, ir.DoubleType().as_pointer())
+        self.b.store(self.b.fadd(self.b.load(dp), x), dp)
+
 
 def _literal(t):
     return t.literal_value if isinstance(t, types.IntegerLiteral) else None
 
 
 @intrinsic
-def fwd_block(typingctx, T, t0, r0, m, W, b, c0, Z, P, pf_at, pf_lines, RB, CB, PF):
+def fwd_block(typingctx, T, t0, r0, m, W, b, c0, Z, P, pf_at, RB, CB, PF):
     r"""Z[c0+c, r0+q] ← T[t0+ρ_q] · W[c0+c] + b[c0+c] for q < RB, c < CB, with
     ρ_q = min(r0+q, m−1) (a last, partial block repeats its last row; its extra results
     land in Z's spare columns).
@@ -191,19 +243,19 @@ def fwd_block(typingctx, T, t0, r0, m, W, b, c0, Z, P, pf_at, pf_lines, RB, CB, 
     (RB, d) @ (d, CB) -> (CB, RB): RB·CB vector accumulators run along the columns of
     T and W, a masked load for the last, partial vector; then each class's RB sums
     across lanes four at a time (:meth:`_Emit.sum4`). Each vector step also prefetches
-    PF cache lines of P, lines ``pf_at + 64·t`` for t < pf_lines (the later ones
-    repeat the last), so that the next rows arrive while this block computes.
+    PF cache lines of P, from byte ``pf_at`` of its data on, so that the next rows
+    arrive while this block computes.
     """
     rb, cb, pf = _literal(RB), _literal(CB), _literal(PF)
     if rb is None or cb is None or pf is None:
         return None
-    sig = types.void(T, t0, r0, m, W, b, c0, Z, P, pf_at, pf_lines, RB, CB, PF)
+    sig = types.void(T, t0, r0, m, W, b, c0, Z, P, pf_at, RB, CB, PF)
 
     def codegen(context, builder, signature, args):
         e = _Emit(context, builder, T.dtype)
         bld = builder
         Ta, Wa, ba, Za, Pa = (e.array(signature.args[i], args[i]) for i in (0, 4, 5, 7, 8))
-        t0v, r0v, mv, c0v, pf_at_v, pf_n = args[1], args[2], args[3], args[6], args[9], args[10]
+        t0v, r0v, mv, c0v = args[1], args[2], args[3], args[6]
         d = bld.extract_value(Wa.shape, 1)
         last = bld.sub(mv, e.const(1))
         rows = []
@@ -214,7 +266,7 @@ def fwd_block(typingctx, T, t0, r0, m, W, b, c0, Z, P, pf_at, pf_lines, RB, CB, 
         acc = [[cgutils.alloca_once_value(bld, e.zero()) for _ in range(cb)] for _ in range(rb)]
         n_full = bld.sdiv(d, e.const(e.L))
         tail = bld.srem(d, e.const(e.L))
-        pbase = bld.gep(bld.bitcast(Pa.data, I8P), [pf_at_v])
+        ahead = bld.gep(bld.bitcast(Pa.data, I8P), [args[9]])
 
         def step(j, mask):
             xs = [e.load(e.ptr(Ta, r, j), mask) for r in rows]
@@ -226,8 +278,7 @@ def fwd_block(typingctx, T, t0, r0, m, W, b, c0, Z, P, pf_at, pf_lines, RB, CB, 
         with cgutils.for_range(bld, n_full) as loop:
             for p in range(pf):
                 line = bld.add(bld.mul(loop.index, e.const(pf)), e.const(p))
-                line = bld.select(bld.icmp_signed("<", line, pf_n), line, bld.sub(pf_n, e.const(1)))
-                e.prefetch(bld.gep(pbase, [bld.mul(line, e.const(64))]))
+                e.prefetch(bld.gep(ahead, [bld.mul(line, e.const(64))]))
             step(bld.mul(loop.index, e.const(e.L)), None)
         with bld.if_then(bld.icmp_signed(">", tail, e.const(0))):
             step(bld.mul(n_full, e.const(e.L)), e.mask(tail))
@@ -244,24 +295,24 @@ def fwd_block(typingctx, T, t0, r0, m, W, b, c0, Z, P, pf_at, pf_lines, RB, CB, 
 
 
 @intrinsic
-def bwd_block(typingctx, T, t0, m, D, c0, j0, lanes, G, CB, JB):
-    r"""G[c0+c, j0+L·q : +L] += Σ_{r<m} D[c0+c, r] · T[t0+r, j0+L·q : +L] for c < CB,
-    q < JB (L lanes; float64 G, its rows padded to whole vectors); the last of the JB
+def bwd_block(typingctx, T, t0, m, D, dcol, c0, j0, lanes, G, CB, JB):
+    r"""G[c0+c, j0+L·q : +L] += Σ_{r<m} D[c0+c, dcol+r] · T[t0+r, j0+L·q : +L] for
+    c < CB, q < JB (L lanes; G's rows padded to whole vectors); the last of the JB
     vectors holds ``lanes`` valid columns (a masked load).
 
-    (CB, m) @ (m, JB·L) -> (CB, JB·L): CB·JB vector accumulators over the tile's rows,
-    in T's dtype, then added once into the float64 G.
+    (CB, m) @ (m, JB·L) -> (CB, JB·L): CB·JB vector accumulators over the m rows, in
+    T's dtype, then added once into G (float64, or T's dtype).
     """
     cb, jb = _literal(CB), _literal(JB)
     if cb is None or jb is None:
         return None
-    sig = types.void(T, t0, m, D, c0, j0, lanes, G, CB, JB)
+    sig = types.void(T, t0, m, D, dcol, c0, j0, lanes, G, CB, JB)
 
     def codegen(context, builder, signature, args):
         e = _Emit(context, builder, T.dtype)
         bld = builder
-        Ta, Da, Ga = (e.array(signature.args[i], args[i]) for i in (0, 3, 7))
-        t0v, mv, c0v, j0v, lanes_v = args[1], args[2], args[4], args[5], args[6]
+        Ta, Da, Ga = (e.array(signature.args[i], args[i]) for i in (0, 3, 8))
+        t0v, mv, dcol_v, c0v, j0v, lanes_v = args[1], args[2], args[4], args[5], args[6], args[7]
         mask = e.mask(lanes_v)
         cls = [bld.add(c0v, e.const(c)) for c in range(cb)]
         cols = [bld.add(j0v, e.const(e.L * q)) for q in range(jb)]
@@ -271,55 +322,151 @@ def bwd_block(typingctx, T, t0, m, D, c0, j0, lanes, G, CB, JB):
             tr = bld.add(t0v, r)
             xs = [e.load(e.ptr(Ta, tr, j), mask if q == jb - 1 else None) for q, j in enumerate(cols)]
             for c in range(cb):
-                dv = e.splat(e.scalar(e.ptr(Da, cls[c], r)))
+                dv = e.splat(e.scalar(e.ptr(Da, cls[c], bld.add(dcol_v, r))))
                 for q in range(jb):
                     bld.store(e.fma(dv, xs[q], bld.load(acc[c][q])), acc[c][q])
-        v64 = ir.VectorType(ir.DoubleType(), e.L)
+        g_ty = context.get_value_type(signature.args[8].dtype)
+        vg = ir.VectorType(g_ty, e.L)
+        g_size = signature.args[8].dtype.bitwidth // 8
         for c in range(cb):
             for q in range(jb):
-                p = bld.bitcast(e.ptr(Ga, cls[c], cols[q], size=8), v64.as_pointer())
+                p = bld.bitcast(e.ptr(Ga, cls[c], cols[q], size=g_size), vg.as_pointer())
                 a = bld.load(acc[c][q])
-                if e.size == 4:
-                    a = bld.fpext(a, v64)
-                bld.store(bld.fadd(bld.load(p, align=8), a), p, align=8)
+                if g_size != e.size:
+                    a = bld.fpext(a, vg)
+                bld.store(bld.fadd(bld.load(p, align=g_size), a), p, align=g_size)
         return context.get_dummy_value()
 
     return sig, codegen
 
 
-@njit(fastmath=FASTMATH, cache=True)
-def _fwd_pair_(T, t0, r0, m, W, b, c0, Z, P, at, lines, pf):
-    """:func:`fwd_block` for classes c0, c0+1, with ``pf`` prefetches per vector step."""
-    if pf == 1:
-        fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, lines, ROW_BLOCK, 2, 1)
+@intrinsic
+def block_loss(typingctx, Z, nb, i0, Y, weights, rest, LOSS, WEIGHTED):
+    r"""The loss of one block of ``ROW_BLOCK`` float32 rows, squared error or bce, in
+    vector registers: Z[c, :8] (the block's z, class-major) → w·δ, for c < k ≤ 2.
+
+    Rows i0 … i0+nb−1 (the block's spare rows weigh 0). Adds Σ w δ per class to
+    rest[:k], and Σ w ℓ, Σ w·[right], Σ w to rest[k], rest[k+1], rest[k+2], as
+    :func:`loss_tile_` does, with the same polynomials for e^t and log(1 + q).
+    """
+    loss, weighted = _literal(LOSS), _literal(WEIGHTED)
+    if loss is None or weighted is None or Z.dtype != types.float32:
+        return None
+    sig = types.void(Z, nb, i0, Y, weights, rest, LOSS, WEIGHTED)
+
+    def codegen(context, builder, signature, args):
+        e = _Emit(context, builder, Z.dtype)
+        bld = builder
+        Za, Ya, wa, ra = (e.array(signature.args[i], args[i]) for i in (0, 3, 4, 5))
+        nbv, i0v = args[1], args[2]
+        k = bld.extract_value(Za.shape, 0)
+        mask = e.mask(nbv)
+        if weighted:
+            w = e.load(e.ptr(wa, None, i0v), mask)  # spare rows: 0
+        else:
+            w = bld.select(mask, e.vconst(1), e.vconst(0))
+        last = bld.sub(nbv, e.const(1))
+        ys = [bld.add(i0v, bld.select(bld.icmp_signed("<", e.const(r), nbv), e.const(r), last))
+              for r in range(e.L)]
+        zero = e.vconst(0)
+        total = cgutils.alloca_once_value(bld, ir.Constant(ir.DoubleType(), 0.0))
+        correct = cgutils.alloca_once_value(bld, ir.Constant(ir.DoubleType(), 0.0))
+        with cgutils.for_range(bld, k) as loop:
+            c = loop.index
+            zp = bld.bitcast(e.ptr(Za, c, e.const(0)), e.vty.as_pointer())
+            z = bld.load(zp, align=e.size)
+            y = ir.Constant(e.vty, ir.Undefined)
+            for r, i in enumerate(ys):  # Y may be strided: lane by lane
+                y = bld.insert_element(y, e.scalar(e.ptr(Ya, i, c)), ir.Constant(I32, r))
+            if loss == SQUARED:
+                q = bld.fsub(z, y)
+                ell = bld.fmul(q, q)
+                delta = bld.fmul(w, q)
+            else:
+                q = e.exp_nonpositive(bld.fneg(e.unary("fabs", z)))  # e^{−|z|}
+                ell = bld.fadd(bld.fsub(e.select_max(z, zero), bld.fmul(z, y)), e.log1p_small(q))
+                sig = bld.fdiv(e.vconst(1), bld.fadd(e.vconst(1), q))  # σ(|z|)
+                sz = bld.select(bld.fcmp_ordered(">=", z, zero), sig, bld.fmul(q, sig))
+                delta = bld.fmul(w, bld.fsub(sz, y))  # w (σ(z) − y)
+                right = bld.icmp_unsigned("==", bld.fcmp_ordered(">", z, zero),
+                                          bld.fcmp_ordered(">", y, e.vconst(0.5)))
+                bld.store(bld.fadd(bld.load(correct), e.total(bld.select(right, w, zero))), correct)
+            # w ℓ, and exactly 0 where w = 0 (rows of another split drop out even if ℓ = inf)
+            wl = bld.select(bld.fcmp_ordered("!=", w, zero), bld.fmul(w, ell), zero)
+            bld.store(bld.fadd(bld.load(total), e.total(wl)), total)
+            bld.store(delta, zp, align=e.size)
+            e.add_to(e.ptr(ra, None, c, size=8), e.total(delta))
+        e.add_to(e.ptr(ra, None, k, size=8), bld.load(total))
+        e.add_to(e.ptr(ra, None, bld.add(k, e.const(1)), size=8), bld.load(correct))
+        e.add_to(e.ptr(ra, None, bld.add(k, e.const(2)), size=8), e.total(w))
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@njit(fastmath=FASTMATH, error_model="numpy", inline="always", cache=True)
+def _fwd_block_(T, t0, r0, m, W, b, c0, Z, P, at, pf):
+    """:func:`fwd_block` for classes c0, c0+1 (c0 alone if it is the last), with ``pf``
+    prefetches per vector step (0, 1, 2, 4 or 8)."""
+    if c0 + 1 < W.shape[0]:
+        if pf == 0:
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, ROW_BLOCK, 2, 0)
+        elif pf == 1:
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, ROW_BLOCK, 2, 1)
+        elif pf == 2:
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, ROW_BLOCK, 2, 2)
+        elif pf == 4:
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, ROW_BLOCK, 2, 4)
+        else:
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, ROW_BLOCK, 2, 8)
+    elif pf == 0:
+        fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, ROW_BLOCK, 1, 0)
+    elif pf == 1:
+        fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, ROW_BLOCK, 1, 1)
     elif pf == 2:
-        fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, lines, ROW_BLOCK, 2, 2)
+        fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, ROW_BLOCK, 1, 2)
     elif pf == 4:
-        fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, lines, ROW_BLOCK, 2, 4)
+        fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, ROW_BLOCK, 1, 4)
     else:
-        fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, lines, ROW_BLOCK, 2, 8)
+        fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, ROW_BLOCK, 1, 8)
 
 
-@njit(fastmath=FASTMATH, cache=True)
-def _fwd_single_(T, t0, r0, m, W, b, c0, Z, P, at, lines, pf):
-    """:func:`fwd_block` for class c0 alone."""
-    if pf == 1:
-        fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, lines, ROW_BLOCK, 1, 1)
-    elif pf == 2:
-        fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, lines, ROW_BLOCK, 1, 2)
-    elif pf == 4:
-        fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, lines, ROW_BLOCK, 1, 4)
+@njit(fastmath=FASTMATH, error_model="numpy", inline="always", cache=True)
+def _fwd_four_(T, t0, r0, m, W, b, Z, P, at, pf):
+    """:func:`fwd_block` for 4 rows and all of k ≤ 2 classes, ``pf`` (0, 1, 2, 4 or 8)
+    prefetches per vector step."""
+    if W.shape[0] == 2:
+        if pf == 0:
+            fwd_block(T, t0, r0, m, W, b, 0, Z, P, at, 4, 2, 0)
+        elif pf == 1:
+            fwd_block(T, t0, r0, m, W, b, 0, Z, P, at, 4, 2, 1)
+        elif pf == 2:
+            fwd_block(T, t0, r0, m, W, b, 0, Z, P, at, 4, 2, 2)
+        elif pf == 4:
+            fwd_block(T, t0, r0, m, W, b, 0, Z, P, at, 4, 2, 4)
+        else:
+            fwd_block(T, t0, r0, m, W, b, 0, Z, P, at, 4, 2, 8)
     else:
-        fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, lines, ROW_BLOCK, 1, 8)
+        if pf == 0:
+            fwd_block(T, t0, r0, m, W, b, 0, Z, P, at, 4, 1, 0)
+        elif pf == 1:
+            fwd_block(T, t0, r0, m, W, b, 0, Z, P, at, 4, 1, 1)
+        elif pf == 2:
+            fwd_block(T, t0, r0, m, W, b, 0, Z, P, at, 4, 1, 2)
+        elif pf == 4:
+            fwd_block(T, t0, r0, m, W, b, 0, Z, P, at, 4, 1, 4)
+        else:
+            fwd_block(T, t0, r0, m, W, b, 0, Z, P, at, 4, 1, 8)
 
 
-@njit(fastmath=FASTMATH, cache=True)
-def forward_tile_(T, t0, m, W, b, Z, P, p_row):
+@njit(fastmath=FASTMATH, error_model="numpy", cache=True)
+def forward_tile_(T, t0, m, W, b, Z, P, p_row, pf):
     """Z[:, :m] ← (T[t0 : t0+m] Wᵀ + b)ᵀ, (m, d) @ (d, k) -> (k, m), class-major.
 
-    While each block of ``ROW_BLOCK`` rows computes, the same number of rows of P from
-    row ``p_row`` + (its offset) on are prefetched, spread over the block's vector steps
-    (bursts of prefetches would fill the CPU's miss buffers and stall the products).
+    While each block of ``ROW_BLOCK`` rows computes, as many rows of P from row
+    ``p_row`` + (the block's offset) on are prefetched, ``pf`` lines per vector step
+    (0, 1, 2, 4 or 8): spread out, because a burst of prefetches fills the CPU's miss
+    buffers and stalls the products.
     """
     k, d = W.shape
     lanes = VECTOR_BYTES // T.itemsize
@@ -327,65 +474,59 @@ def forward_tile_(T, t0, m, W, b, Z, P, p_row):
     blocks = (k + 1) // 2
     row_bytes = P.strides[0]
     lines = (ROW_BLOCK * row_bytes + 63) // 64  # cache lines of one block of P's rows
-    need = (lines + blocks * steps - 1) // (blocks * steps)  # prefetches per vector step
-    pf = 1 if need <= 1 else 2 if need <= 2 else 4 if need <= 4 else 8
     for r0 in range(0, m, ROW_BLOCK):
         base = (p_row + r0) * row_bytes
         for blk in range(blocks):
-            first = min(blk * steps * pf, lines - 1)
-            at, left = base + first * 64, max(1, lines - first)
-            if 2 * blk + 1 < k:
-                _fwd_pair_(T, t0, r0, m, W, b, 2 * blk, Z, P, at, left, pf)
-            else:
-                _fwd_single_(T, t0, r0, m, W, b, 2 * blk, Z, P, at, left, pf)
+            first = blk * steps * pf  # the first line this block prefetches
+            _fwd_block_(T, t0, r0, m, W, b, 2 * blk, Z, P, base + first * 64,
+                        pf if first < lines else 0)
 
 
-@njit(fastmath=FASTMATH, cache=True)
-def _bwd_pair_(T, t0, m, D, c0, j0, lanes, G, jb):
-    """:func:`bwd_block` for classes c0, c0+1 and ``jb`` vectors of columns."""
-    if jb == 8:
-        bwd_block(T, t0, m, D, c0, j0, lanes, G, 2, 8)
-    elif jb == 7:
-        bwd_block(T, t0, m, D, c0, j0, lanes, G, 2, 7)
-    elif jb == 6:
-        bwd_block(T, t0, m, D, c0, j0, lanes, G, 2, 6)
-    elif jb == 5:
-        bwd_block(T, t0, m, D, c0, j0, lanes, G, 2, 5)
-    elif jb == 4:
-        bwd_block(T, t0, m, D, c0, j0, lanes, G, 2, 4)
-    elif jb == 3:
-        bwd_block(T, t0, m, D, c0, j0, lanes, G, 2, 3)
-    elif jb == 2:
-        bwd_block(T, t0, m, D, c0, j0, lanes, G, 2, 2)
+@njit(fastmath=FASTMATH, error_model="numpy", inline="always", cache=True)
+def _bwd_block_(T, t0, m, D, dcol, c0, j0, lanes, G, jb):
+    """:func:`bwd_block` for classes c0, c0+1 (c0 alone if it is the last) and ``jb``
+    vectors of columns (1 … 8)."""
+    if c0 + 1 < G.shape[0]:
+        if jb == 8:
+            bwd_block(T, t0, m, D, dcol, c0, j0, lanes, G, 2, 8)
+        elif jb == 7:
+            bwd_block(T, t0, m, D, dcol, c0, j0, lanes, G, 2, 7)
+        elif jb == 6:
+            bwd_block(T, t0, m, D, dcol, c0, j0, lanes, G, 2, 6)
+        elif jb == 5:
+            bwd_block(T, t0, m, D, dcol, c0, j0, lanes, G, 2, 5)
+        elif jb == 4:
+            bwd_block(T, t0, m, D, dcol, c0, j0, lanes, G, 2, 4)
+        elif jb == 3:
+            bwd_block(T, t0, m, D, dcol, c0, j0, lanes, G, 2, 3)
+        elif jb == 2:
+            bwd_block(T, t0, m, D, dcol, c0, j0, lanes, G, 2, 2)
+        else:
+            bwd_block(T, t0, m, D, dcol, c0, j0, lanes, G, 2, 1)
     else:
-        bwd_block(T, t0, m, D, c0, j0, lanes, G, 2, 1)
+        if jb == 8:
+            bwd_block(T, t0, m, D, dcol, c0, j0, lanes, G, 1, 8)
+        elif jb == 7:
+            bwd_block(T, t0, m, D, dcol, c0, j0, lanes, G, 1, 7)
+        elif jb == 6:
+            bwd_block(T, t0, m, D, dcol, c0, j0, lanes, G, 1, 6)
+        elif jb == 5:
+            bwd_block(T, t0, m, D, dcol, c0, j0, lanes, G, 1, 5)
+        elif jb == 4:
+            bwd_block(T, t0, m, D, dcol, c0, j0, lanes, G, 1, 4)
+        elif jb == 3:
+            bwd_block(T, t0, m, D, dcol, c0, j0, lanes, G, 1, 3)
+        elif jb == 2:
+            bwd_block(T, t0, m, D, dcol, c0, j0, lanes, G, 1, 2)
+        else:
+            bwd_block(T, t0, m, D, dcol, c0, j0, lanes, G, 1, 1)
 
 
-@njit(fastmath=FASTMATH, cache=True)
-def _bwd_single_(T, t0, m, D, c0, j0, lanes, G, jb):
-    """:func:`bwd_block` for class c0 alone."""
-    if jb == 8:
-        bwd_block(T, t0, m, D, c0, j0, lanes, G, 1, 8)
-    elif jb == 7:
-        bwd_block(T, t0, m, D, c0, j0, lanes, G, 1, 7)
-    elif jb == 6:
-        bwd_block(T, t0, m, D, c0, j0, lanes, G, 1, 6)
-    elif jb == 5:
-        bwd_block(T, t0, m, D, c0, j0, lanes, G, 1, 5)
-    elif jb == 4:
-        bwd_block(T, t0, m, D, c0, j0, lanes, G, 1, 4)
-    elif jb == 3:
-        bwd_block(T, t0, m, D, c0, j0, lanes, G, 1, 3)
-    elif jb == 2:
-        bwd_block(T, t0, m, D, c0, j0, lanes, G, 1, 2)
-    else:
-        bwd_block(T, t0, m, D, c0, j0, lanes, G, 1, 1)
-
-
-@njit(fastmath=FASTMATH, cache=True)
-def backward_tile_(T, t0, m, d, D, G):
-    """G[:, :d] += D[:, :m] T[t0 : t0+m, :d], (k, m) @ (m, d) -> (k, d): classes in
-    pairs, columns 8 vectors at a time, the tile's rows read from cache once per pair."""
+@njit(fastmath=FASTMATH, error_model="numpy", inline="always", cache=True)
+def backward_tile_(T, t0, m, d, D, dcol, G):
+    """G[:, :d] += D[:, dcol : dcol+m] T[t0 : t0+m, :d], (k, m) @ (m, d) -> (k, d):
+    classes in pairs, columns 8 vectors at a time, the rows read from cache once per
+    pair."""
     k = G.shape[0]
     lanes = VECTOR_BYTES // T.itemsize
     steps = (d + lanes - 1) // lanes
@@ -393,15 +534,24 @@ def backward_tile_(T, t0, m, d, D, G):
     for c0 in range(0, k, 2):
         for q in range(0, steps, 8):
             jb = min(8, steps - q)
-            valid = last_lanes if q + jb == steps else lanes
-            if c0 + 1 < k:
-                _bwd_pair_(T, t0, m, D, c0, q * lanes, valid, G, jb)
-            else:
-                _bwd_single_(T, t0, m, D, c0, q * lanes, valid, G, jb)
+            _bwd_block_(T, t0, m, D, dcol, c0, q * lanes, last_lanes if q + jb == steps else lanes,
+                        G, jb)
 
 
 # --- the loss on a tile, class-major -----------------------------------------------------------
-@njit(fastmath=FASTMATH, cache=True)
+def is_float32(a) -> bool:
+    """Whether array ``a`` holds float32; inside compiled code a constant of its type, so
+    that the float64 branches vanish from a float32 loop (and it vectorizes)."""
+    return a.dtype == np.float32
+
+
+@overload(is_float32)
+def _is_float32(a):
+    answer = a.dtype == types.float32
+    return lambda a: answer
+
+
+@njit(fastmath=FASTMATH, error_model="numpy", inline="always", cache=True)
 def exp_nonpositive_(v, m, bits, fast):
     r"""v[:m] ← e^{v[:m]} for v ≤ 0, in place.
 
@@ -428,7 +578,7 @@ def exp_nonpositive_(v, m, bits, fast):
         v[r] *= two_n[r]
 
 
-@njit(fastmath=FASTMATH, cache=True)
+@njit(fastmath=FASTMATH, error_model="numpy", cache=True)
 def log_positive_(v, m, bits, expo, fast):
     r"""v[:m] ← log v[:m] for normal, finite v > 0, in place.
 
@@ -456,28 +606,43 @@ def log_positive_(v, m, bits, expo, fast):
             F32(1 / 7) + s2 * (F32(1 / 9) + s2 * F32(1 / 11))))))
 
 
-@njit(fastmath=FASTMATH, cache=True)
-def loss_tile_(Z, m, i0, Y, labels, weights, has_w, loss, V, bits, aux, rest):
+@njit(error_model="numpy", cache=True)
+def scratch_(W, R):
+    """The buffers of :func:`loss_tile_` for tiles of up to R rows, in W's dtype:
+    Z (k, R + ROW_BLOCK), V (k + 1, R), bits ((k + 1)·R, int32), and w, mx, den (R)."""
+    k = W.shape[0]
+    return (np.zeros((k, R + ROW_BLOCK), W.dtype), np.zeros((k + 1, R), W.dtype),
+            np.empty((k + 1) * R, np.int32), np.empty(R, W.dtype), np.empty(R, W.dtype),
+            np.empty(R, W.dtype))
+
+
+@njit(fastmath=FASTMATH, error_model="numpy", cache=True)
+def loss_tile_(Z, m, i0, Y, labels, weights, has_w, loss, V, bits, w, mx, den, rest):
     r"""Z[:, :m] (k, ·), class-major z of rows i0 … i0+m−1 → w·δ in place.
 
     Adds Σ w δ per class to rest[:k], and Σ w ℓ, Σ w·[right], Σ w to rest[k], rest[k+1],
-    rest[k+2] (float64). ``V``, ``bits`` (k·m) and ``aux`` (3, m) are scratch. A row is
-    right when z > 0 ⇔ y > ½ (bce, per output) or argmax z = y (cross-entropy, the first
-    maximum); squared error counts nothing.
+    rest[k+2] (float64; the loss in float64 per row, the others in Z's dtype within the
+    tile). ``V``, ``bits``, ``w``, ``mx``, ``den`` are scratch (:func:`scratch_`). A row
+    is right when z > 0 ⇔ y > ½ (bce, per output) or argmax z = y (cross-entropy, the
+    first maximum); squared error counts nothing. Every loop runs over the tile's rows,
+    with no branch and indices straight from ``range`` (numba then adds no check for a
+    negative index), so that it is vectorized.
     """
     k = Z.shape[0]
-    fast = Z.itemsize == 4  # float32: the polynomial exp and log
-    w = aux[0]
+    fast = is_float32(Z)  # float32: the polynomial exp and log
     for r in range(m):
         w[r] = weights[i0 + r] if has_w else F32(1)
-    total = correct = wsum = 0.0
+    total = 0.0
+    correct = wsum = F32(0)
     for r in range(m):
         wsum += w[r]
     if loss == SQUARED:
         for c in range(k):
-            g = 0.0
+            for r in range(m):  # the tile's targets, contiguous (Y may be strided)
+                den[r] = Y[i0 + r, c]
+            g = F32(0)
             for r in range(m):
-                q = Z[c, r] - Y[i0 + r, c]
+                q = Z[c, r] - den[r]
                 total += w[r] * q * q
                 q *= w[r]
                 g += q
@@ -485,12 +650,14 @@ def loss_tile_(Z, m, i0, Y, labels, weights, has_w, loss, V, bits, aux, rest):
             rest[c] += g
     elif loss == BCE:
         for c in range(k):
+            e = V[0]
             for r in range(m):
-                V[r] = -abs(Z[c, r])
-            exp_nonpositive_(V, m, bits, fast)  # e^{−|z|} ∈ (0, 1]
-            g = 0.0
+                e[r] = -abs(Z[c, r])
+                den[r] = Y[i0 + r, c]
+            exp_nonpositive_(e, m, bits, fast)  # e^{−|z|} ∈ (0, 1]
+            g = F32(0)
             for r in range(m):
-                z, y, q = Z[c, r], Y[i0 + r, c], V[r]
+                z, y, q = Z[c, r], den[r], e[r]
                 if fast:  # log(1 + q) = 2 atanh(s), s = q/(2 + q) ∈ (0, 1/3]; to s¹⁷: 1e-9
                     s = q / (F32(2) + q)
                     s2 = s * s
@@ -504,41 +671,41 @@ def loss_tile_(Z, m, i0, Y, labels, weights, has_w, loss, V, bits, aux, rest):
                 delta = w[r] * ((sig if z >= 0 else q * sig) - y)  # w (σ(z) − y)
                 g += delta
                 Z[c, r] = delta
-                correct += w[r] * ((z > 0) == (y > 0.5))
+                correct += w[r] * F32((z > 0) == (y > 0.5))
             rest[c] += g
     else:
-        mx, den = aux[1], aux[2]
         arg = bits[:m]  # the first argmax, as int32 (bits is free until the exp)
         for r in range(m):
             mx[r] = Z[0, r]
             arg[r] = 0
         for c in range(1, k):
             for r in range(m):
-                if Z[c, r] > mx[r]:
-                    mx[r] = Z[c, r]
-                    arg[r] = c
+                zc = Z[c, r]
+                bigger = zc > mx[r]
+                arg[r] = c if bigger else arg[r]
+                mx[r] = zc if bigger else mx[r]
         for r in range(m):
             lab = labels[i0 + r]
             total -= w[r] * (Z[lab, r] - mx[r])  # − w (z_y − m)
-            correct += w[r] * (arg[r] == lab)
+            correct += w[r] * F32(arg[r] == lab)
         for c in range(k):
             for r in range(m):
-                V[c * m + r] = Z[c, r] - mx[r]
-        exp_nonpositive_(V, k * m, bits, fast)
+                V[c, r] = Z[c, r] - mx[r]
+        exp_nonpositive_(V.reshape(-1), k * V.shape[1], bits, fast)  # the spare columns too
         for r in range(m):
-            den[r] = V[r]
+            den[r] = V[0, r]
         for c in range(1, k):
             for r in range(m):
-                den[r] += V[c * m + r]
+                den[r] += V[c, r]
         for r in range(m):
             mx[r] = w[r] / den[r]  # mx is free: w / Σ e^{z − m}
-        log_positive_(den, m, bits, V[k * m :], fast)
+        log_positive_(den, m, bits, V[k], fast)
         for r in range(m):
             total += w[r] * den[r]  # w log Σ e^{z − m}
         for c in range(k):
-            g = 0.0
+            g = F32(0)
             for r in range(m):
-                delta = V[c * m + r] * mx[r]  # w softmax(z)_c
+                delta = V[c, r] * mx[r]  # w softmax(z)_c
                 g += delta
                 Z[c, r] = delta
             rest[c] += g
@@ -559,24 +726,71 @@ def _tile_rows(d: int, itemsize: int) -> int:
     return rows // ROW_BLOCK * ROW_BLOCK
 
 
-@njit(nogil=True, fastmath=FASTMATH, cache=True)
+@njit(error_model="numpy", cache=True)
+def prefetch_plan_(k, d, row_bytes, itemsize, rows):
+    """Cache lines to prefetch per vector step of a forward block of ``rows`` rows of
+    ``row_bytes`` (0, 1, 2, 4 or 8): enough that the block's class pairs together
+    prefetch as many rows as the block has."""
+    lanes = VECTOR_BYTES // itemsize
+    steps = ((k + 1) // 2) * ((d + lanes - 1) // lanes)
+    need = ((rows * row_bytes + 63) // 64 + steps - 1) // steps
+    return 1 if need <= 1 else 2 if need <= 2 else 4 if need <= 4 else 8
+
+
+@njit(nogil=True, fastmath=FASTMATH, error_model="numpy", cache=True)
 def direct_rows_(X, Y, labels, weights, has_w, W, b, loss, start, stop, R, G, rest):
     """Rows start … stop−1 read in place (X in W's dtype, rows contiguous): per tile of
     R rows the forward product, the loss and the backward product (module docstring),
     prefetching ``PREFETCH_AHEAD`` rows on. Adds into G (k, d padded) and ``rest``."""
-    k = W.shape[0]
-    Z = np.empty((k, R + ROW_BLOCK), W.dtype)
-    V = np.empty(k * R + R, W.dtype)
-    bits = np.empty(k * R, np.int32)
-    aux = np.empty((3, R), W.dtype)
+    Z, V, bits, w, mx, den = scratch_(W, R)
+    pf = prefetch_plan_(W.shape[0], W.shape[1], X.strides[0], X.itemsize, ROW_BLOCK)
     for i0 in range(start, stop, R):
         m = min(R, stop - i0)
-        forward_tile_(X, i0, m, W, b, Z, X, i0 + PREFETCH_AHEAD)  # Z = (X_tile Wᵀ + b)ᵀ
-        loss_tile_(Z, m, i0, Y, labels, weights, has_w, loss, V, bits, aux, rest)  # Z ← w δ
-        backward_tile_(X, i0, m, W.shape[1], Z, G)  # G += (w Δ)ᵀ X_tile
+        forward_tile_(X, i0, m, W, b, Z, X, i0 + PREFETCH_AHEAD, pf)  # Z = (X_tile Wᵀ + b)ᵀ
+        loss_tile_(Z, m, i0, Y, labels, weights, has_w, loss, V, bits, w, mx, den, rest)  # Z ← w δ
+        backward_tile_(X, i0, m, W.shape[1], Z, 0, G)  # G += (w Δ)ᵀ X_tile
 
 
-@njit(nogil=True, fastmath=FASTMATH, cache=True)
+@njit(fastmath=FASTMATH, error_model="numpy", inline="always", cache=True)
+def _block_loss_(Z, nb, i0, Y, weights, has_w, loss, rest):
+    """:func:`block_loss` for squared error or bce, with or without weights."""
+    if loss == SQUARED:
+        if has_w:
+            block_loss(Z, nb, i0, Y, weights, rest, SQUARED, 1)
+        else:
+            block_loss(Z, nb, i0, Y, weights, rest, SQUARED, 0)
+    elif has_w:
+        block_loss(Z, nb, i0, Y, weights, rest, BCE, 1)
+    else:
+        block_loss(Z, nb, i0, Y, weights, rest, BCE, 0)
+
+
+@njit(nogil=True, fastmath=FASTMATH, error_model="numpy", cache=True)
+def streamed_rows_(X, Y, labels, weights, has_w, W, b, loss, start, stop, R, G, rest):
+    """As :func:`direct_rows_`, for one or two outputs with squared error or bce, where
+    the pass is bound by memory: each block of ``ROW_BLOCK`` rows goes through the
+    forward product, the loss and the backward product at once, while its rows are in
+    the L1 cache, the loss in vector registers (:func:`block_loss`). (Tiles leave the memory idle during their loss and backward, and a
+    backward from L2 competes with the forward's prefetches for the cache's miss
+    buffers: 0.5 of a read instead of 0.9.) The sums go into a buffer in W's dtype,
+    added into the float64 G every ``FLUSH`` rows."""
+    k, d = W.shape
+    Z = np.zeros((k, ROW_BLOCK), W.dtype)
+    A = np.zeros((k, G.shape[1]), W.dtype)
+    pf = prefetch_plan_(k, d, X.strides[0], X.itemsize, 4)
+    row_bytes = X.strides[0]
+    for i0 in range(start, stop, ROW_BLOCK):
+        nb = min(ROW_BLOCK, stop - i0)
+        for r0 in range(0, ROW_BLOCK, 4):  # Z = (X_b Wᵀ + b)ᵀ, each 4 rows prefetched as they start
+            _fwd_four_(X, i0, r0, nb, W, b, Z, X, (i0 + r0) * row_bytes, pf)
+        _block_loss_(Z, nb, i0, Y, weights, has_w, loss, rest)  # Z ← w δ
+        backward_tile_(X, i0, nb, d, Z, 0, A)  # A += (w Δ)ᵀ X_b
+        if (i0 - start) % FLUSH == FLUSH - ROW_BLOCK:
+            _flush_(A, G, F32(0))
+    _flush_(A, G, F32(0))
+
+
+@njit(nogil=True, fastmath=FASTMATH, error_model="numpy", cache=True)
 def copied_rows_(X, Y, labels, weights, has_w, mu, inv_sigma, standardize, W, b, loss,
                  start, stop, R, G, rest):
     """As :func:`direct_rows_`, each tile first copied into a buffer in W's dtype —
@@ -584,10 +798,8 @@ def copied_rows_(X, Y, labels, weights, has_w, mu, inv_sigma, standardize, W, b,
     forward product of the previous tile prefetches it."""
     k, d = W.shape
     T = np.empty((R, d), W.dtype)
-    Z = np.empty((k, R + ROW_BLOCK), W.dtype)
-    V = np.empty(k * R + R, W.dtype)
-    bits = np.empty(k * R, np.int32)
-    aux = np.empty((3, R), W.dtype)
+    Z, V, bits, w, mx, den = scratch_(W, R)
+    pf = prefetch_plan_(k, d, X.strides[0], T.itemsize, ROW_BLOCK)
     mu_t = np.empty(d, W.dtype)
     s_t = np.empty(d, W.dtype)
     for j in range(d):
@@ -601,12 +813,12 @@ def copied_rows_(X, Y, labels, weights, has_w, mu, inv_sigma, standardize, W, b,
             if standardize:
                 for j in range(d):
                     T[r, j] = (T[r, j] - mu_t[j]) * s_t[j]
-        forward_tile_(T, 0, m, W, b, Z, X, i0 + R)  # and prefetch the next tile of X
-        loss_tile_(Z, m, i0, Y, labels, weights, has_w, loss, V, bits, aux, rest)
-        backward_tile_(T, 0, m, d, Z, G)
+        forward_tile_(T, 0, m, W, b, Z, X, i0 + R, pf)  # and prefetch the next tile of X
+        loss_tile_(Z, m, i0, Y, labels, weights, has_w, loss, V, bits, w, mx, den, rest)
+        backward_tile_(T, 0, m, d, Z, 0, G)
 
 
-@njit(cache=True)
+@njit(error_model="numpy", cache=True)
 def _gather_(sums, G, rest):
     """sums += Σ over threads of [G (k, d) | rest (k + 3)]."""
     t_count, k, _ = G.shape
@@ -693,6 +905,7 @@ def pass_sums(X, Y, labels, weights, W, b, loss, n_threads, sums, *, mu=None, in
     else:
         mu = inv_sigma = _DUMMIES.setdefault(("mu", dt), np.zeros(1, dt))
     R = _tile_rows(d, dt.itemsize)
+    streamed = k <= 2 and loss != CROSS_ENTROPY and dt == np.float32  # see streamed_rows_
     lanes = VECTOR_BYTES // dt.itemsize
     t_count = pass_threads(n, d, n_threads)
     G = np.zeros((t_count, k, -(-d // lanes) * lanes))  # rows padded to whole vectors
@@ -701,7 +914,9 @@ def pass_sums(X, Y, labels, weights, W, b, loss, n_threads, sums, *, mu=None, in
 
     def part(t: int) -> None:
         lo, hi = bounds[t], bounds[t + 1]
-        if in_place:
+        if in_place and streamed:
+            streamed_rows_(X, Y, labels, weights, has_w, W, b, loss, lo, hi, R, G[t], rest[t])
+        elif in_place:
             direct_rows_(X, Y, labels, weights, has_w, W, b, loss, lo, hi, R, G[t], rest[t])
         else:
             copied_rows_(X, Y, labels, weights, has_w, mu, inv_sigma, standardize, W, b, loss,
@@ -714,7 +929,7 @@ def pass_sums(X, Y, labels, weights, W, b, loss, n_threads, sums, *, mu=None, in
     _gather_(sums, G, rest)
 
 
-@njit(cache=True)
+@njit(error_model="numpy", cache=True)
 def finish_(G, gb, W, scale, l2, l1, gW, gbo):
     """gW ← scale·G + λ₂W + λ₁ sign(W), gbo ← scale·gb (in W's dtype); returns
     ‖(gW, gbo)‖, computed in float64 before the rounding."""
@@ -780,7 +995,7 @@ def prefetch_(typingctx, flat, i):
     return types.void(flat, i), codegen
 
 
-@njit(fastmath=FASTMATH, cache=True)
+@njit(fastmath=FASTMATH, error_model="numpy", cache=True)
 def prefetch_rows_(flat, d, idx, step):
     """Prefetch every cache line of the rows ``idx`` of X, given as ``flat`` (n·d,)."""
     for r in range(idx.shape[0]):
@@ -790,7 +1005,7 @@ def prefetch_rows_(flat, d, idx, step):
         prefetch_(flat, base + d - 1)
 
 
-@njit(fastmath=FASTMATH, cache=True)
+@njit(fastmath=FASTMATH, error_model="numpy", cache=True)
 def forward_rows_(X, idx, m, W, b, Z, zero):
     """Z[:, :m] ← (X[idx[:m]] Wᵀ + b)ᵀ, four rows at a time, each row read by its index
     (no gathered copy): (m, d) @ (d, k) -> (k, m), class-major as :func:`loss_tile_`
@@ -821,7 +1036,7 @@ def forward_rows_(X, idx, m, W, b, Z, zero):
         r += 1
 
 
-@njit(fastmath=FASTMATH, cache=True)
+@njit(fastmath=FASTMATH, error_model="numpy", cache=True)
 def backward_rows_(X, idx, m, D, A):
     """A += D[:, :m] X[idx[:m]], four rows at a time (the rows are in L1 by now):
     (k, m) @ (m, d) -> (k, d)."""
@@ -842,7 +1057,7 @@ def backward_rows_(X, idx, m, D, A):
         r += 1
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, error_model="numpy", cache=True)
 def _flush_(A, G, zero):
     """G += A (float64), A ← 0: the data-dtype partial sum joins the float64 total."""
     k, d = A.shape
@@ -852,7 +1067,7 @@ def _flush_(A, G, zero):
             A[c, j] = zero
 
 
-@njit(nogil=True, fastmath=FASTMATH, cache=True)
+@njit(nogil=True, fastmath=FASTMATH, error_model="numpy", cache=True)
 def minibatch_epoch_(X, Y, labels, weights, has_w, order, batch_size, loss, half, rule, lr,
                      l2, l1, momentum, W, b, bufW, bufb, has_buf, losses):
     r"""One epoch of mini-batch updates of one linear layer, in place on W (k, d), b (k,).
@@ -882,13 +1097,10 @@ def minibatch_epoch_(X, Y, labels, weights, has_w, order, batch_size, loss, half
     rest = np.zeros(k + 3)  # Σ w δ per class, Σ w ℓ, Σ w·[right], Σ w: as loss_tile_ adds them
     gW = np.empty((k, d), X.dtype)
     gbo = np.empty(k, X.dtype)
-    Z = np.empty((k, MB_TILE), X.dtype)
+    Z, V, bits, w, mx, den = scratch_(W, MB_TILE)
     Yg = np.empty((MB_TILE, Y.shape[1]), Y.dtype)
     labg = np.empty(MB_TILE, labels.dtype)
     wg = np.empty(MB_TILE, weights.dtype)
-    V = np.empty(MB_TILE * k + MB_TILE, X.dtype)
-    bits = np.empty(MB_TILE * k, np.int32)
-    aux = np.empty((3, MB_TILE), X.dtype)
     flat = X.reshape(-1)  # X is C-contiguous: a view
     step = max(1, CACHE_LINE // X.itemsize)
     n_batches = (n + batch_size - 1) // batch_size
@@ -913,7 +1125,7 @@ def minibatch_epoch_(X, Y, labels, weights, has_w, order, batch_size, loss, half
                 if has_w:
                     wg[r] = weights[idx[r]]
             forward_rows_(X, idx, mt, W, b, Z, zero)  # Z = (X_tile Wᵀ + b)ᵀ
-            loss_tile_(Z, mt, 0, Yg, labg, wg, has_w, loss, V, bits, aux, rest)  # Z ← w δ
+            loss_tile_(Z, mt, 0, Yg, labg, wg, has_w, loss, V, bits, w, mx, den, rest)  # Z ← w δ
             backward_rows_(X, idx, mt, Z, A)  # A += (w Δ)ᵀ X_tile
             pending += mt
             if pending >= FLUSH or t0 + MB_TILE >= stop:
