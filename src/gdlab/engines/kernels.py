@@ -229,6 +229,22 @@ class _Emit:
         dp = self.b.bitcast(p, ir.DoubleType().as_pointer())
         self.b.store(self.b.fadd(self.b.load(dp), x), dp)
 
+    def log_normal(self, x):
+        """log x for normal, finite x > 0, as :func:`log_positive_` computes it (float32)."""
+        b = self.b
+        vi = ir.VectorType(I32, self.L)
+        u = b.bitcast(x, vi)
+        e = b.sitofp(b.sub(b.lshr(u, ir.Constant(vi, [23] * self.L)), ir.Constant(vi, [127] * self.L)),
+                     self.vty)
+        f = b.bitcast(b.or_(b.and_(u, ir.Constant(vi, [0x007FFFFF] * self.L)),
+                            ir.Constant(vi, [0x3F800000] * self.L)), self.vty)  # ∈ [1, 2)
+        big = b.fcmp_ordered(">", f, self.vconst(SQRT2))
+        f = b.select(big, b.fmul(f, self.vconst(0.5)), f)
+        e = b.select(big, b.fadd(e, self.vconst(1)), e)
+        s = b.fdiv(b.fsub(f, self.vconst(1)), b.fadd(f, self.vconst(1)))
+        series = self.horner(b.fmul(s, s), [1, 1 / 3, 1 / 5, 1 / 7, 1 / 9, 1 / 11])
+        return b.fadd(b.fmul(e, self.vconst(LN2)), b.fmul(b.fmul(self.vconst(2), s), series))
+
 
 def _literal(t):
     return t.literal_value if isinstance(t, types.IntegerLiteral) else None
@@ -391,6 +407,7 @@ def block_loss(typingctx, Z, nb, i0, Y, weights, rest, LOSS, WEIGHTED):
                 right = bld.icmp_unsigned("==", bld.fcmp_ordered(">", z, zero),
                                           bld.fcmp_ordered(">", y, e.vconst(0.5)))
                 bld.store(bld.fadd(bld.load(correct), e.total(bld.select(right, w, zero))), correct)
+            delta = bld.select(mask, delta, zero)  # spare rows: 0, whatever Z held
             # w ℓ, and exactly 0 where w = 0 (rows of another split drop out even if ℓ = inf)
             wl = bld.select(bld.fcmp_ordered("!=", w, zero), bld.fmul(w, ell), zero)
             bld.store(bld.fadd(bld.load(total), e.total(wl)), total)
@@ -607,10 +624,10 @@ def log_positive_(v, m, bits, expo, fast):
 
 
 @njit(error_model="numpy", cache=True)
-def scratch_(W, R):
-    """The buffers of :func:`loss_tile_` for tiles of up to R rows, in W's dtype:
-    Z (k, R + ROW_BLOCK), V (k + 1, R), bits ((k + 1)·R, int32), and w, mx, den (R)."""
-    k = W.shape[0]
+def scratch_(k, R, W):
+    """The buffers of :func:`loss_tile_` for tiles of up to R rows and k outputs, in
+    W's dtype: Z (k, R + ROW_BLOCK), V (k + 1, R), bits ((k + 1)·R, int32), and w, mx,
+    den (R)."""
     return (np.zeros((k, R + ROW_BLOCK), W.dtype), np.zeros((k + 1, R), W.dtype),
             np.empty((k + 1) * R, np.int32), np.empty(R, W.dtype), np.empty(R, W.dtype),
             np.empty(R, W.dtype))
@@ -673,6 +690,9 @@ def loss_tile_(Z, m, i0, Y, labels, weights, has_w, loss, V, bits, w, mx, den, r
                 Z[c, r] = delta
                 correct += w[r] * F32((z > 0) == (y > 0.5))
             rest[c] += g
+    elif fast:  # cross-entropy, float32: 8 rows at a time in vector registers
+        softmax_rows(Z, m, i0, labels, weights, has_w, V, rest)
+        return
     else:
         arg = bits[:m]  # the first argmax, as int32 (bits is free until the exp)
         for r in range(m):
@@ -741,14 +761,138 @@ def prefetch_plan_(k, d, row_bytes, itemsize, rows):
 def direct_rows_(X, Y, labels, weights, has_w, W, b, loss, start, stop, R, G, rest):
     """Rows start … stop−1 read in place (X in W's dtype, rows contiguous): per tile of
     R rows the forward product, the loss and the backward product (module docstring),
-    prefetching ``PREFETCH_AHEAD`` rows on. Adds into G (k, d padded) and ``rest``."""
-    Z, V, bits, w, mx, den = scratch_(W, R)
+    prefetching ``PREFETCH_AHEAD`` rows on. Adds into G (W's rows, d padded) and
+    ``rest`` (k + 3: k outputs). With one row fewer in W than outputs (cross-entropy,
+    see :func:`pass_sums`), the last output's z is 0."""
+    k = rest.shape[0] - 3
+    Z, V, bits, w, mx, den = scratch_(k, R, W)
     pf = prefetch_plan_(W.shape[0], W.shape[1], X.strides[0], X.itemsize, ROW_BLOCK)
     for i0 in range(start, stop, R):
         m = min(R, stop - i0)
         forward_tile_(X, i0, m, W, b, Z, X, i0 + PREFETCH_AHEAD, pf)  # Z = (X_tile Wᵀ + b)ᵀ
+        for r in range(m if W.shape[0] < k else 0):
+            Z[k - 1, r] = 0
         loss_tile_(Z, m, i0, Y, labels, weights, has_w, loss, V, bits, w, mx, den, rest)  # Z ← w δ
-        backward_tile_(X, i0, m, W.shape[1], Z, 0, G)  # G += (w Δ)ᵀ X_tile
+        backward_tile_(X, i0, m, W.shape[1], Z, 0, G)  # G += (w Δ)ᵀ X_tile (W's rows)
+
+
+@intrinsic
+def softmax_block(typingctx, Z, r0, nb, i0, labels, weights, gsum, rest, WEIGHTED):
+    r"""Cross-entropy on ``ROW_BLOCK`` float32 rows in vector registers:
+    Z[:, r0 : r0+8] (k classes, class-major) → w·(softmax(z) − onehot(y)).
+
+    Rows i0 … i0+nb−1 (spare rows weigh 0). Adds w δ per class to ``gsum`` (k, 8),
+    lane by lane (the caller sums the lanes once per tile), and Σ w ℓ, Σ w·[right],
+    Σ w to rest[k], rest[k+1], rest[k+2]. Three passes over the classes: the maximum m
+    (and the first argmax, and z_y); e_c = e^{z_c − m} (kept in Z) and their sum;
+    δ_c = w e_c / Σ e − w [c = y]. ℓ = log Σ e − (z_y − m).
+    """
+    weighted = _literal(WEIGHTED)
+    if weighted is None or Z.dtype != types.float32:
+        return None
+    sig = types.void(Z, r0, nb, i0, labels, weights, gsum, rest, WEIGHTED)
+
+    def codegen(context, builder, signature, args):
+        e = _Emit(context, builder, Z.dtype)
+        bld = builder
+        Za, la, wa, ga, ra = (e.array(signature.args[i], args[i]) for i in (0, 4, 5, 6, 7))
+        r0v, nbv, i0v = args[1], args[2], args[3]
+        k = bld.extract_value(Za.shape, 0)
+        vi = ir.VectorType(I32, e.L)
+        mask = e.mask(nbv)
+        if weighted:
+            w = e.load(e.ptr(wa, None, i0v), mask)  # spare rows: 0
+        else:
+            w = bld.select(mask, e.vconst(1), e.vconst(0))
+        last = bld.sub(nbv, e.const(1))
+        lab = ir.Constant(vi, ir.Undefined)
+        lab_size = signature.args[4].dtype.bitwidth // 8
+        for r in range(e.L):  # the block's labels, as int32 lanes
+            i = bld.add(i0v, bld.select(bld.icmp_signed("<", e.const(r), nbv), e.const(r), last))
+            li = bld.load(bld.bitcast(e.ptr(la, None, i, size=lab_size),
+                                      context.get_value_type(signature.args[4].dtype).as_pointer()))
+            lab = bld.insert_element(lab, bld.trunc(li, I32) if lab_size > 4 else li, ir.Constant(I32, r))
+
+        def z_ptr(c):
+            return bld.bitcast(e.ptr(Za, c, r0v), e.vty.as_pointer())
+
+        # pass 1: m = max_c z_c, the first argmax, z_y
+        z0 = bld.load(z_ptr(e.const(0)), align=e.size)
+        mx = cgutils.alloca_once_value(bld, z0)
+        arg = cgutils.alloca_once_value(bld, ir.Constant(vi, [0] * e.L))
+        zy = cgutils.alloca_once_value(bld, bld.select(
+            bld.icmp_signed("==", lab, ir.Constant(vi, [0] * e.L)), z0, e.vconst(0)))
+        with cgutils.for_range(bld, bld.sub(k, e.const(1))) as loop:
+            c = bld.add(loop.index, e.const(1))
+            ci = e.splat(bld.trunc(c, I32), vi)
+            z = bld.load(z_ptr(c), align=e.size)
+            bigger = bld.fcmp_ordered(">", z, bld.load(mx))
+            bld.store(bld.select(bigger, z, bld.load(mx)), mx)
+            bld.store(bld.select(bigger, ci, bld.load(arg)), arg)
+            bld.store(bld.select(bld.icmp_signed("==", lab, ci), z, bld.load(zy)), zy)
+        m = bld.load(mx)
+        # pass 2: e_c = e^{z_c − m}, in place, and their sum
+        den = cgutils.alloca_once_value(bld, e.vconst(0))
+        with cgutils.for_range(bld, k) as loop:
+            p = z_ptr(loop.index)
+            ex = e.exp_nonpositive(bld.fsub(bld.load(p, align=e.size), m))
+            bld.store(ex, p, align=e.size)
+            bld.store(bld.fadd(bld.load(den), ex), den)
+        total = bld.fsub(e.log_normal(bld.load(den)), bld.fsub(bld.load(zy), m))
+        # pass 3: δ_c = w e_c / Σ e − w [c = y]
+        scale = bld.fdiv(w, bld.load(den))
+        with cgutils.for_range(bld, k) as loop:
+            c = loop.index
+            p = z_ptr(c)
+            is_y = bld.icmp_signed("==", lab, e.splat(bld.trunc(c, I32), vi))
+            delta = bld.fsub(bld.fmul(bld.load(p, align=e.size), scale),
+                             bld.select(is_y, w, e.vconst(0)))
+            delta = bld.select(mask, delta, e.vconst(0))  # spare rows: 0, whatever Z held
+            bld.store(delta, p, align=e.size)
+            gp = bld.bitcast(e.ptr(ga, c, e.const(0)), e.vty.as_pointer())
+            bld.store(bld.fadd(bld.load(gp, align=e.size), delta), gp, align=e.size)
+        zero = e.vconst(0)
+        wl = bld.select(bld.fcmp_ordered("!=", w, zero), bld.fmul(w, total), zero)
+        right = bld.select(bld.icmp_signed("==", bld.load(arg), lab), w, zero)
+        e.add_to(e.ptr(ra, None, k, size=8), e.total(wl))
+        e.add_to(e.ptr(ra, None, bld.add(k, e.const(1)), size=8), e.total(right))
+        e.add_to(e.ptr(ra, None, bld.add(k, e.const(2)), size=8), e.total(w))
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+def softmax_rows(Z, m, i0, labels, weights, has_w, V, rest):
+    """Cross-entropy on the m rows of a float32 tile, :func:`softmax_block` by
+    :func:`softmax_block` (V's first 8 columns collect Σ w δ lane by lane); compiled
+    code only, and a no-op for float64 (whose branch never calls it)."""
+    raise NotImplementedError
+
+
+@overload(softmax_rows, jit_options={"fastmath": FASTMATH, "error_model": "numpy"})
+def _softmax_rows(Z, m, i0, labels, weights, has_w, V, rest):
+    if Z.dtype != types.float32:
+        return lambda Z, m, i0, labels, weights, has_w, V, rest: None
+
+    def impl(Z, m, i0, labels, weights, has_w, V, rest):
+        k = Z.shape[0]
+        gsum = V[:, :ROW_BLOCK]
+        for c in range(k):
+            for r in range(ROW_BLOCK):
+                gsum[c, r] = 0
+        for r0 in range(0, m, ROW_BLOCK):
+            nb = min(ROW_BLOCK, m - r0)
+            if has_w:
+                softmax_block(Z, r0, nb, i0 + r0, labels, weights, gsum, rest, 1)
+            else:
+                softmax_block(Z, r0, nb, i0 + r0, labels, weights, gsum, rest, 0)
+        for c in range(k):
+            g = F32(0)
+            for r in range(ROW_BLOCK):
+                g += gsum[c, r]
+            rest[c] += g
+
+    return impl
 
 
 @njit(fastmath=FASTMATH, error_model="numpy", inline="always", cache=True)
@@ -796,10 +940,11 @@ def copied_rows_(X, Y, labels, weights, has_w, mu, inv_sigma, standardize, W, b,
     """As :func:`direct_rows_`, each tile first copied into a buffer in W's dtype —
     standardized on the way, x' = (x − μ)·(1/σ), when ``standardize`` — while the
     forward product of the previous tile prefetches it."""
-    k, d = W.shape
+    d = W.shape[1]
+    k = rest.shape[0] - 3
     T = np.empty((R, d), W.dtype)
-    Z, V, bits, w, mx, den = scratch_(W, R)
-    pf = prefetch_plan_(k, d, X.strides[0], T.itemsize, ROW_BLOCK)
+    Z, V, bits, w, mx, den = scratch_(k, R, W)
+    pf = prefetch_plan_(W.shape[0], d, X.strides[0], T.itemsize, ROW_BLOCK)
     mu_t = np.empty(d, W.dtype)
     s_t = np.empty(d, W.dtype)
     for j in range(d):
@@ -814,6 +959,8 @@ def copied_rows_(X, Y, labels, weights, has_w, mu, inv_sigma, standardize, W, b,
                 for j in range(d):
                     T[r, j] = (T[r, j] - mu_t[j]) * s_t[j]
         forward_tile_(T, 0, m, W, b, Z, X, i0 + R, pf)  # and prefetch the next tile of X
+        for r in range(m if W.shape[0] < k else 0):
+            Z[k - 1, r] = 0
         loss_tile_(Z, m, i0, Y, labels, weights, has_w, loss, V, bits, w, mx, den, rest)
         backward_tile_(T, 0, m, d, Z, 0, G)
 
@@ -904,6 +1051,12 @@ def pass_sums(X, Y, labels, weights, W, b, loss, n_threads, sums, *, mu=None, in
         inv_sigma = np.ones(d, dt) if inv_sigma is None else np.asarray(inv_sigma, dt)
     else:
         mu = inv_sigma = _DUMMIES.setdefault(("mu", dt), np.zeros(1, dt))
+    # Cross-entropy depends on z only through its differences, and Σ_c δ_c = 0 in every
+    # row: with W' = W[:-1] − W[-1] (and b'), z'_{k−1} = 0, and G's last row is minus the
+    # sum of the others: 1/k fewer multiply-adds in both products.
+    shift = loss == CROSS_ENTROPY and k >= 3
+    if shift:
+        W, b = W[:-1] - W[-1], b[:-1] - b[-1]
     R = _tile_rows(d, dt.itemsize)
     streamed = k <= 2 and loss != CROSS_ENTROPY and dt == np.float32  # see streamed_rows_
     lanes = VECTOR_BYTES // dt.itemsize
@@ -914,18 +1067,21 @@ def pass_sums(X, Y, labels, weights, W, b, loss, n_threads, sums, *, mu=None, in
 
     def part(t: int) -> None:
         lo, hi = bounds[t], bounds[t + 1]
+        Gt = G[t, : W.shape[0]]
         if in_place and streamed:
-            streamed_rows_(X, Y, labels, weights, has_w, W, b, loss, lo, hi, R, G[t], rest[t])
+            streamed_rows_(X, Y, labels, weights, has_w, W, b, loss, lo, hi, R, Gt, rest[t])
         elif in_place:
-            direct_rows_(X, Y, labels, weights, has_w, W, b, loss, lo, hi, R, G[t], rest[t])
+            direct_rows_(X, Y, labels, weights, has_w, W, b, loss, lo, hi, R, Gt, rest[t])
         else:
             copied_rows_(X, Y, labels, weights, has_w, mu, inv_sigma, standardize, W, b, loss,
-                         lo, hi, R, G[t], rest[t])
+                         lo, hi, R, Gt, rest[t])
 
     futures = [_pool(t_count).submit(part, t) for t in range(1, t_count)]
     part(0)  # this thread takes the first range: one hand-off fewer
     for f in futures:
         f.result()
+    if shift:
+        G[:, -1] = -G[:, :-1].sum(1)
     _gather_(sums, G, rest)
 
 
@@ -1097,7 +1253,7 @@ def minibatch_epoch_(X, Y, labels, weights, has_w, order, batch_size, loss, half
     rest = np.zeros(k + 3)  # Σ w δ per class, Σ w ℓ, Σ w·[right], Σ w: as loss_tile_ adds them
     gW = np.empty((k, d), X.dtype)
     gbo = np.empty(k, X.dtype)
-    Z, V, bits, w, mx, den = scratch_(W, MB_TILE)
+    Z, V, bits, w, mx, den = scratch_(k, MB_TILE, W)
     Yg = np.empty((MB_TILE, Y.shape[1]), Y.dtype)
     labg = np.empty(MB_TILE, labels.dtype)
     wg = np.empty(MB_TILE, weights.dtype)
