@@ -53,10 +53,11 @@ from numba.extending import intrinsic, overload
 
 F32 = np.float32
 VECTOR_BYTES = 32  # one AVX2 register: 8 float32 or 4 float64 lanes
-ROW_BLOCK = 8  # rows of one forward register block
+ROW_BLOCK = 8  # rows of one block of the loss (a vector of float32 lanes)
+FWD_ROWS = 4  # rows of one forward register block (4 rows stream from memory better than 8)
 TILE_BYTES = 24 << 10  # a tile of X this size stays in L1 while both products use it
 MIN_TILE_ROWS, MAX_TILE_ROWS = 16, 512  # wide rows: a few rows per tile (in L2), never fewer
-PREFETCH_AHEAD = 32  # rows: in-place tiles prefetch the rows this far on, while the forward runs
+PREFETCH_AHEAD = 16  # rows: in-place tiles prefetch the rows this far on, while the forward runs
 FLUSH = 256  # rows summed in the data's dtype before joining the float64 total (block by block)
 MIN_ROWS_PER_THREAD = 4096  # a thread is worth its hand-off with this many rows ...
 MIN_ELEMENTS_PER_THREAD = 1 << 18  # ... or this many values of X (wide data: few rows)
@@ -422,80 +423,90 @@ def block_loss(typingctx, Z, nb, i0, Y, weights, rest, LOSS, WEIGHTED):
 
 
 @njit(fastmath=FASTMATH, error_model="numpy", inline="always", cache=True)
-def _fwd_block_(T, t0, r0, m, W, b, c0, Z, P, at, pf):
-    """:func:`fwd_block` for classes c0, c0+1 (c0 alone if it is the last), with ``pf``
-    prefetches per vector step (0, 1, 2, 4 or 8)."""
-    if c0 + 1 < W.shape[0]:
+def _fwd_block_(T, t0, r0, m, W, b, c0, cb, Z, P, at, pf):
+    """:func:`fwd_block` for ``FWD_ROWS`` rows and the ``cb`` (1 … 4) classes from c0,
+    with ``pf`` prefetches per vector step (0, 1, 2, 4 or 8)."""
+    if cb == 4:
         if pf == 0:
-            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, ROW_BLOCK, 2, 0)
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, FWD_ROWS, 4, 0)
         elif pf == 1:
-            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, ROW_BLOCK, 2, 1)
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, FWD_ROWS, 4, 1)
         elif pf == 2:
-            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, ROW_BLOCK, 2, 2)
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, FWD_ROWS, 4, 2)
         elif pf == 4:
-            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, ROW_BLOCK, 2, 4)
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, FWD_ROWS, 4, 4)
         else:
-            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, ROW_BLOCK, 2, 8)
-    elif pf == 0:
-        fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, ROW_BLOCK, 1, 0)
-    elif pf == 1:
-        fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, ROW_BLOCK, 1, 1)
-    elif pf == 2:
-        fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, ROW_BLOCK, 1, 2)
-    elif pf == 4:
-        fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, ROW_BLOCK, 1, 4)
-    else:
-        fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, ROW_BLOCK, 1, 8)
-
-
-@njit(fastmath=FASTMATH, error_model="numpy", inline="always", cache=True)
-def _fwd_four_(T, t0, r0, m, W, b, Z, P, at, pf):
-    """:func:`fwd_block` for 4 rows and all of k ≤ 2 classes, ``pf`` (0, 1, 2, 4 or 8)
-    prefetches per vector step."""
-    if W.shape[0] == 2:
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, FWD_ROWS, 4, 8)
+    elif cb == 3:
         if pf == 0:
-            fwd_block(T, t0, r0, m, W, b, 0, Z, P, at, 4, 2, 0)
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, FWD_ROWS, 3, 0)
         elif pf == 1:
-            fwd_block(T, t0, r0, m, W, b, 0, Z, P, at, 4, 2, 1)
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, FWD_ROWS, 3, 1)
         elif pf == 2:
-            fwd_block(T, t0, r0, m, W, b, 0, Z, P, at, 4, 2, 2)
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, FWD_ROWS, 3, 2)
         elif pf == 4:
-            fwd_block(T, t0, r0, m, W, b, 0, Z, P, at, 4, 2, 4)
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, FWD_ROWS, 3, 4)
         else:
-            fwd_block(T, t0, r0, m, W, b, 0, Z, P, at, 4, 2, 8)
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, FWD_ROWS, 3, 8)
+    elif cb == 2:
+        if pf == 0:
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, FWD_ROWS, 2, 0)
+        elif pf == 1:
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, FWD_ROWS, 2, 1)
+        elif pf == 2:
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, FWD_ROWS, 2, 2)
+        elif pf == 4:
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, FWD_ROWS, 2, 4)
+        else:
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, FWD_ROWS, 2, 8)
     else:
         if pf == 0:
-            fwd_block(T, t0, r0, m, W, b, 0, Z, P, at, 4, 1, 0)
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, FWD_ROWS, 1, 0)
         elif pf == 1:
-            fwd_block(T, t0, r0, m, W, b, 0, Z, P, at, 4, 1, 1)
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, FWD_ROWS, 1, 1)
         elif pf == 2:
-            fwd_block(T, t0, r0, m, W, b, 0, Z, P, at, 4, 1, 2)
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, FWD_ROWS, 1, 2)
         elif pf == 4:
-            fwd_block(T, t0, r0, m, W, b, 0, Z, P, at, 4, 1, 4)
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, FWD_ROWS, 1, 4)
         else:
-            fwd_block(T, t0, r0, m, W, b, 0, Z, P, at, 4, 1, 8)
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, FWD_ROWS, 1, 8)
+
+
+@njit(error_model="numpy", inline="always", cache=True)
+def class_blocks_(k):
+    """The number of forward class blocks for k classes: at most 4 classes each."""
+    return (k + 3) // 4
+
+
+@njit(error_model="numpy", inline="always", cache=True)
+def class_block_(k, blk):
+    """(first class, classes) of forward block ``blk``: the blocks as even as can be
+    (9 classes: 3, 3, 3), so that each keeps 12 or more accumulators in flight."""
+    n = (k + 3) // 4
+    size, extra = k // n, k % n
+    return blk * size + min(blk, extra), size + (1 if blk < extra else 0)
 
 
 @njit(fastmath=FASTMATH, error_model="numpy", cache=True)
 def forward_tile_(T, t0, m, W, b, Z, P, p_row, pf):
     """Z[:, :m] ← (T[t0 : t0+m] Wᵀ + b)ᵀ, (m, d) @ (d, k) -> (k, m), class-major.
 
-    While each block of ``ROW_BLOCK`` rows computes, as many rows of P from row
-    ``p_row`` + (the block's offset) on are prefetched, ``pf`` lines per vector step
-    (0, 1, 2, 4 or 8): spread out, because a burst of prefetches fills the CPU's miss
-    buffers and stalls the products.
+    While each block of ``FWD_ROWS`` rows computes, as many rows of P from row ``p_row``
+    + (the block's offset) on are prefetched, ``pf`` lines per vector step (0, 1, 2, 4
+    or 8): spread out, because a burst of prefetches fills the CPU's miss buffers and
+    stalls the products.
     """
     k, d = W.shape
     lanes = VECTOR_BYTES // T.itemsize
     steps = (d + lanes - 1) // lanes
-    blocks = (k + 1) // 2
     row_bytes = P.strides[0]
-    lines = (ROW_BLOCK * row_bytes + 63) // 64  # cache lines of one block of P's rows
-    for r0 in range(0, m, ROW_BLOCK):
+    lines = (FWD_ROWS * row_bytes + 63) // 64  # cache lines of one block of P's rows
+    for r0 in range(0, m, FWD_ROWS):
         base = (p_row + r0) * row_bytes
-        for blk in range(blocks):
+        for blk in range(class_blocks_(k)):
+            c0, cb = class_block_(k, blk)
             first = blk * steps * pf  # the first line this block prefetches
-            _fwd_block_(T, t0, r0, m, W, b, 2 * blk, Z, P, base + first * 64,
+            _fwd_block_(T, t0, r0, m, W, b, c0, cb, Z, P, base + first * 64,
                         pf if first < lines else 0)
 
 
@@ -752,7 +763,7 @@ def prefetch_plan_(k, d, row_bytes, itemsize, rows):
     ``row_bytes`` (0, 1, 2, 4 or 8): enough that the block's class pairs together
     prefetch as many rows as the block has."""
     lanes = VECTOR_BYTES // itemsize
-    steps = ((k + 1) // 2) * ((d + lanes - 1) // lanes)
+    steps = class_blocks_(k) * ((d + lanes - 1) // lanes)
     need = ((rows * row_bytes + 63) // 64 + steps - 1) // steps
     return 1 if need <= 1 else 2 if need <= 2 else 4 if need <= 4 else 8
 
@@ -766,7 +777,7 @@ def direct_rows_(X, Y, labels, weights, has_w, W, b, loss, start, stop, R, G, re
     see :func:`pass_sums`), the last output's z is 0."""
     k = rest.shape[0] - 3
     Z, V, bits, w, mx, den = scratch_(k, R, W)
-    pf = prefetch_plan_(W.shape[0], W.shape[1], X.strides[0], X.itemsize, ROW_BLOCK)
+    pf = prefetch_plan_(W.shape[0], W.shape[1], X.strides[0], X.itemsize, FWD_ROWS)
     for i0 in range(start, stop, R):
         m = min(R, stop - i0)
         forward_tile_(X, i0, m, W, b, Z, X, i0 + PREFETCH_AHEAD, pf)  # Z = (X_tile Wᵀ + b)ᵀ
@@ -914,19 +925,19 @@ def streamed_rows_(X, Y, labels, weights, has_w, W, b, loss, start, stop, R, G, 
     """As :func:`direct_rows_`, for one or two outputs with squared error or bce, where
     the pass is bound by memory: each block of ``ROW_BLOCK`` rows goes through the
     forward product, the loss and the backward product at once, while its rows are in
-    the L1 cache, the loss in vector registers (:func:`block_loss`). (Tiles leave the memory idle during their loss and backward, and a
-    backward from L2 competes with the forward's prefetches for the cache's miss
-    buffers: 0.5 of a read instead of 0.9.) The sums go into a buffer in W's dtype,
-    added into the float64 G every ``FLUSH`` rows."""
+    the L1 cache, the loss in vector registers (:func:`block_loss`). (Tiles leave the
+    memory idle during their loss and backward, and a backward from L2 competes with
+    the forward's prefetches for the cache's miss buffers: 45 ns a row instead of 17,
+    single-threaded.) The sums go into a buffer in W's dtype, added into the float64 G
+    every ``FLUSH`` rows."""
     k, d = W.shape
     Z = np.zeros((k, ROW_BLOCK), W.dtype)
     A = np.zeros((k, G.shape[1]), W.dtype)
-    pf = prefetch_plan_(k, d, X.strides[0], X.itemsize, 4)
-    row_bytes = X.strides[0]
+    pf = prefetch_plan_(k, d, X.strides[0], X.itemsize, FWD_ROWS)
     for i0 in range(start, stop, ROW_BLOCK):
         nb = min(ROW_BLOCK, stop - i0)
-        for r0 in range(0, ROW_BLOCK, 4):  # Z = (X_b Wᵀ + b)ᵀ, each 4 rows prefetched as they start
-            _fwd_four_(X, i0, r0, nb, W, b, Z, X, (i0 + r0) * row_bytes, pf)
+        for r0 in range(0, ROW_BLOCK, FWD_ROWS):  # Z = (X_b Wᵀ + b)ᵀ, prefetching its own rows
+            _fwd_block_(X, i0, r0, nb, W, b, 0, k, Z, X, (i0 + r0) * X.strides[0], pf)
         _block_loss_(Z, nb, i0, Y, weights, has_w, loss, rest)  # Z ← w δ
         backward_tile_(X, i0, nb, d, Z, 0, A)  # A += (w Δ)ᵀ X_b
         if (i0 - start) % FLUSH == FLUSH - ROW_BLOCK:
@@ -944,7 +955,7 @@ def copied_rows_(X, Y, labels, weights, has_w, mu, inv_sigma, standardize, W, b,
     k = rest.shape[0] - 3
     T = np.empty((R, d), W.dtype)
     Z, V, bits, w, mx, den = scratch_(k, R, W)
-    pf = prefetch_plan_(W.shape[0], d, X.strides[0], T.itemsize, ROW_BLOCK)
+    pf = prefetch_plan_(W.shape[0], d, X.strides[0], T.itemsize, FWD_ROWS)
     mu_t = np.empty(d, W.dtype)
     s_t = np.empty(d, W.dtype)
     for j in range(d):
