@@ -142,16 +142,30 @@ def test_pass_sums_feature_counts(loss, dtype, d):
 
 @pytest.mark.parametrize("loss", list(LOSSES))
 @pytest.mark.parametrize("in_place", [True, False])
-def test_threads_split_rows_without_changing_the_sums(monkeypatch, loss, in_place):
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_threads_split_rows_without_changing_the_sums(monkeypatch, loss, in_place, dtype):
     code, k = LOSSES[loss]
     monkeypatch.setattr(K, "MIN_ROWS_PER_THREAD", 10**9)
     monkeypatch.setattr(K, "MIN_ELEMENTS_PER_THREAD", 100)  # split by values, as wide data is
     X, Y, labels, w, W, b, mu, inv_sigma = make_case(
-        code, k, 1001, 7, dtype=np.float64, weights=True, layout="plain" if in_place else "standardize")
+        code, k, 1001, 7, dtype=dtype, weights=True, layout="plain" if in_place else "standardize")
     assert K.pass_threads(1001, 7, 3) == 3
     one = run_pass(X, Y, labels, w, W, b, code, mu=mu, inv_sigma=inv_sigma, n_threads=1)
     three = run_pass(X, Y, labels, w, W, b, code, mu=mu, inv_sigma=inv_sigma, n_threads=3)
-    np.testing.assert_allclose(three, one, rtol=1e-12, atol=1e-12)
+    if dtype == np.float64:
+        np.testing.assert_allclose(three, one, rtol=1e-12, atol=1e-12)
+    else:  # the threads' float32 partial sums end at other rows
+        assert_sums_close(three, one, dtype)
+    assert_sums_close(three, reference_sums(X, Y, labels, w, W, b, code, mu, inv_sigma), dtype)
+
+
+def test_read_only_data():
+    """A memory-mapped file's block is read-only: the kernel only reads it."""
+    X, Y, labels, w, W, b, _, _ = make_case(K.BCE, 1, 300, 7, dtype=np.float32, weights=True,
+                                           layout="block")
+    expected = run_pass(X, Y, labels, w, W, b, K.BCE)
+    X.setflags(write=False)
+    np.testing.assert_array_equal(run_pass(X, Y, labels, w, W, b, K.BCE), expected)
 
 
 def test_thread_count_follows_rows_or_values():

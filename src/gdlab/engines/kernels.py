@@ -7,15 +7,15 @@ For one layer z_i = W x_i + b (k outputs), per-row weights w_i and a per-row los
 
 with δ_i = ∂ℓ_i/∂z_i, and then the gradient scale·G + λ₂W + λ₁ sign(W) (:func:`finish`).
 As two matrix products (Z = X Wᵀ, then Δᵀ X) that reads X from memory twice, and X is
-the only large thing an epoch touches. Here X streams from memory once, a tile of rows
-at a time (as many as fit in ``TILE_BYTES``, the L1 cache):
+the only large thing an epoch touches. Here X streams from memory once; each row goes
+through the forward product, the loss and the backward product while it is in cache:
 
-1. forward product of the tile, Zᵀ = W X_tileᵀ + b, in register blocks of 8 rows × 2
-   classes (:func:`fwd_block`), while the rows a little further on are prefetched;
-2. loss, δ and the counts for the whole tile at once, class-major so that e^t and log
-   run vectorized over rows (:func:`loss_tile_`);
-3. backward product G += Δᵀ X_tile while the tile is still in cache, in register blocks
-   of 2 classes × up to 8 vectors of columns (:func:`bwd_block`).
+- one or two outputs (linear and logistic regression; memory-bound) in blocks of 8
+  rows, all three steps while the block is in L1 (:func:`streamed_rows_`);
+- more classes (softmax; bound by the multiply-adds) in tiles of about ``TILE_BYTES``:
+  the forward products of the tile while the rows further on are prefetched, the loss
+  of the whole tile, then the backward products (:func:`direct_rows_`). Cross-entropy
+  runs on k − 1 classes (:func:`pass_sums`).
 
 Per-row quantities (δ and ℓ unscaled; the caller picks the scale):
 
@@ -23,17 +23,21 @@ Per-row quantities (δ and ℓ unscaled; the caller picks the scale):
 - bce (per output): ℓ = max(z, 0) − z y + log(1 + e^{−|z|}),   δ = σ(z) − y
 - cross-entropy: ℓ = log Σ_c e^{z_c − m} − (z_y − m), m = max_c z_c,   δ = softmax(z) − onehot(y)
 
-The two products are register-blocked micro-kernels written as LLVM IR (numba
-intrinsics, :class:`_Emit`): numba's auto-vectorizer keeps the accumulators of a
-``for j`` loop in memory or reduces each dot product on its own, which halves the speed
-of softmax regression; written out, a block holds 16 vector accumulators in registers
-and reaches the CPU's FMA peak on data in cache.
+The products, and for float32 the losses, are written as LLVM IR (numba intrinsics,
+:class:`_Emit`): numba's auto-vectorizer keeps the accumulators of a ``for j`` loop in
+memory or reduces each dot product on its own (half the FMA rate), and leaves loops of
+8 rows scalar. Written out, a forward block (:func:`fwd_block`: 4 rows × up to 4
+classes) and a backward block (:func:`bwd_block`: 2 classes × up to 8 vectors of
+columns) hold 16 vector accumulators in registers, near the CPU's FMA peak on data in
+cache; the block losses (:func:`block_loss`, :func:`softmax_block`) work on 8 rows in
+one vector.
 
-Sums run in the compute dtype (W's) inside a tile and in float64 across tiles, so a
-float32 gradient over millions of rows loses no more than a tile's worth of rounding.
-For float32, e^t (t ≤ 0) and log are polynomials on a reduced argument (below), which
-the compiler vectorizes; float64 uses the C library's. The kernels are compiled by
-numba on first use and cached on disk (``cache=True``).
+Sums run in the compute dtype (W's) inside a tile or ``FLUSH`` rows and in float64
+across them, so a float32 gradient over millions of rows loses no more than a tile's
+worth of rounding. For float32, e^t (t ≤ 0) and log are polynomials on a reduced
+argument; float64 uses the C library's. Everything is compiled by numba on first use
+and cached on disk (``cache=True``); ``error_model="numpy"`` (no zero-division checks)
+lets the loops vectorize.
 
 A mini-batch epoch runs whole in :func:`minibatch_epoch_`: the same per-row loss and δ,
 each batch's rows read by their index in the epoch's permutation (no gathered copy), the
@@ -178,7 +182,7 @@ class _Emit:
         # read (0), keep in every cache level (3), data cache (1)
         self.b.call(fn, [p, ir.Constant(I32, 0), ir.Constant(I32, 3), ir.Constant(I32, 1)])
 
-    # --- elementwise float32 math on whole vectors (the block loss) -------------------------
+    # --- elementwise float32 math on whole vectors (the block losses) ----------------------
     def vconst(self, x):
         return ir.Constant(self.vty, [float(np.float32(x))] * self.L)
 
@@ -311,117 +315,6 @@ def fwd_block(typingctx, T, t0, r0, m, W, b, c0, Z, P, pf_at, RB, CB, PF):
     return sig, codegen
 
 
-@intrinsic
-def bwd_block(typingctx, T, t0, m, D, dcol, c0, j0, lanes, G, CB, JB):
-    r"""G[c0+c, j0+L·q : +L] += Σ_{r<m} D[c0+c, dcol+r] · T[t0+r, j0+L·q : +L] for
-    c < CB, q < JB (L lanes; G's rows padded to whole vectors); the last of the JB
-    vectors holds ``lanes`` valid columns (a masked load).
-
-    (CB, m) @ (m, JB·L) -> (CB, JB·L): CB·JB vector accumulators over the m rows, in
-    T's dtype, then added once into G (float64, or T's dtype).
-    """
-    cb, jb = _literal(CB), _literal(JB)
-    if cb is None or jb is None:
-        return None
-    sig = types.void(T, t0, m, D, dcol, c0, j0, lanes, G, CB, JB)
-
-    def codegen(context, builder, signature, args):
-        e = _Emit(context, builder, T.dtype)
-        bld = builder
-        Ta, Da, Ga = (e.array(signature.args[i], args[i]) for i in (0, 3, 8))
-        t0v, mv, dcol_v, c0v, j0v, lanes_v = args[1], args[2], args[4], args[5], args[6], args[7]
-        mask = e.mask(lanes_v)
-        cls = [bld.add(c0v, e.const(c)) for c in range(cb)]
-        cols = [bld.add(j0v, e.const(e.L * q)) for q in range(jb)]
-        acc = [[cgutils.alloca_once_value(bld, e.zero()) for _ in range(jb)] for _ in range(cb)]
-        with cgutils.for_range(bld, mv) as loop:
-            r = loop.index
-            tr = bld.add(t0v, r)
-            xs = [e.load(e.ptr(Ta, tr, j), mask if q == jb - 1 else None) for q, j in enumerate(cols)]
-            for c in range(cb):
-                dv = e.splat(e.scalar(e.ptr(Da, cls[c], bld.add(dcol_v, r))))
-                for q in range(jb):
-                    bld.store(e.fma(dv, xs[q], bld.load(acc[c][q])), acc[c][q])
-        g_ty = context.get_value_type(signature.args[8].dtype)
-        vg = ir.VectorType(g_ty, e.L)
-        g_size = signature.args[8].dtype.bitwidth // 8
-        for c in range(cb):
-            for q in range(jb):
-                p = bld.bitcast(e.ptr(Ga, cls[c], cols[q], size=g_size), vg.as_pointer())
-                a = bld.load(acc[c][q])
-                if g_size != e.size:
-                    a = bld.fpext(a, vg)
-                bld.store(bld.fadd(bld.load(p, align=g_size), a), p, align=g_size)
-        return context.get_dummy_value()
-
-    return sig, codegen
-
-
-@intrinsic
-def block_loss(typingctx, Z, nb, i0, Y, weights, rest, LOSS, WEIGHTED):
-    r"""The loss of one block of ``ROW_BLOCK`` float32 rows, squared error or bce, in
-    vector registers: Z[c, :8] (the block's z, class-major) → w·δ, for c < k ≤ 2.
-
-    Rows i0 … i0+nb−1 (the block's spare rows weigh 0). Adds Σ w δ per class to
-    rest[:k], and Σ w ℓ, Σ w·[right], Σ w to rest[k], rest[k+1], rest[k+2], as
-    :func:`loss_tile_` does, with the same polynomials for e^t and log(1 + q).
-    """
-    loss, weighted = _literal(LOSS), _literal(WEIGHTED)
-    if loss is None or weighted is None or Z.dtype != types.float32:
-        return None
-    sig = types.void(Z, nb, i0, Y, weights, rest, LOSS, WEIGHTED)
-
-    def codegen(context, builder, signature, args):
-        e = _Emit(context, builder, Z.dtype)
-        bld = builder
-        Za, Ya, wa, ra = (e.array(signature.args[i], args[i]) for i in (0, 3, 4, 5))
-        nbv, i0v = args[1], args[2]
-        k = bld.extract_value(Za.shape, 0)
-        mask = e.mask(nbv)
-        if weighted:
-            w = e.load(e.ptr(wa, None, i0v), mask)  # spare rows: 0
-        else:
-            w = bld.select(mask, e.vconst(1), e.vconst(0))
-        last = bld.sub(nbv, e.const(1))
-        ys = [bld.add(i0v, bld.select(bld.icmp_signed("<", e.const(r), nbv), e.const(r), last))
-              for r in range(e.L)]
-        zero = e.vconst(0)
-        total = cgutils.alloca_once_value(bld, ir.Constant(ir.DoubleType(), 0.0))
-        correct = cgutils.alloca_once_value(bld, ir.Constant(ir.DoubleType(), 0.0))
-        with cgutils.for_range(bld, k) as loop:
-            c = loop.index
-            zp = bld.bitcast(e.ptr(Za, c, e.const(0)), e.vty.as_pointer())
-            z = bld.load(zp, align=e.size)
-            y = ir.Constant(e.vty, ir.Undefined)
-            for r, i in enumerate(ys):  # Y may be strided: lane by lane
-                y = bld.insert_element(y, e.scalar(e.ptr(Ya, i, c)), ir.Constant(I32, r))
-            if loss == SQUARED:
-                q = bld.fsub(z, y)
-                ell = bld.fmul(q, q)
-                delta = bld.fmul(w, q)
-            else:
-                q = e.exp_nonpositive(bld.fneg(e.unary("fabs", z)))  # e^{−|z|}
-                ell = bld.fadd(bld.fsub(e.select_max(z, zero), bld.fmul(z, y)), e.log1p_small(q))
-                sig = bld.fdiv(e.vconst(1), bld.fadd(e.vconst(1), q))  # σ(|z|)
-                sz = bld.select(bld.fcmp_ordered(">=", z, zero), sig, bld.fmul(q, sig))
-                delta = bld.fmul(w, bld.fsub(sz, y))  # w (σ(z) − y)
-                right = bld.icmp_unsigned("==", bld.fcmp_ordered(">", z, zero),
-                                          bld.fcmp_ordered(">", y, e.vconst(0.5)))
-                bld.store(bld.fadd(bld.load(correct), e.total(bld.select(right, w, zero))), correct)
-            delta = bld.select(mask, delta, zero)  # spare rows: 0, whatever Z held
-            # w ℓ, and exactly 0 where w = 0 (rows of another split drop out even if ℓ = inf)
-            wl = bld.select(bld.fcmp_ordered("!=", w, zero), bld.fmul(w, ell), zero)
-            bld.store(bld.fadd(bld.load(total), e.total(wl)), total)
-            bld.store(delta, zp, align=e.size)
-            e.add_to(e.ptr(ra, None, c, size=8), e.total(delta))
-        e.add_to(e.ptr(ra, None, k, size=8), bld.load(total))
-        e.add_to(e.ptr(ra, None, bld.add(k, e.const(1)), size=8), bld.load(correct))
-        e.add_to(e.ptr(ra, None, bld.add(k, e.const(2)), size=8), e.total(w))
-        return context.get_dummy_value()
-
-    return sig, codegen
-
-
 @njit(fastmath=FASTMATH, error_model="numpy", inline="always", cache=True)
 def _fwd_block_(T, t0, r0, m, W, b, c0, cb, Z, P, at, pf):
     """:func:`fwd_block` for ``FWD_ROWS`` rows and the ``cb`` (1 … 4) classes from c0,
@@ -510,6 +403,52 @@ def forward_tile_(T, t0, m, W, b, Z, P, p_row, pf):
                         pf if first < lines else 0)
 
 
+@intrinsic
+def bwd_block(typingctx, T, t0, m, D, dcol, c0, j0, lanes, G, CB, JB):
+    r"""G[c0+c, j0+L·q : +L] += Σ_{r<m} D[c0+c, dcol+r] · T[t0+r, j0+L·q : +L] for
+    c < CB, q < JB (L lanes; G's rows padded to whole vectors); the last of the JB
+    vectors holds ``lanes`` valid columns (a masked load).
+
+    (CB, m) @ (m, JB·L) -> (CB, JB·L): CB·JB vector accumulators over the m rows, in
+    T's dtype, then added once into G (float64, or T's dtype).
+    """
+    cb, jb = _literal(CB), _literal(JB)
+    if cb is None or jb is None:
+        return None
+    sig = types.void(T, t0, m, D, dcol, c0, j0, lanes, G, CB, JB)
+
+    def codegen(context, builder, signature, args):
+        e = _Emit(context, builder, T.dtype)
+        bld = builder
+        Ta, Da, Ga = (e.array(signature.args[i], args[i]) for i in (0, 3, 8))
+        t0v, mv, dcol_v, c0v, j0v, lanes_v = args[1], args[2], args[4], args[5], args[6], args[7]
+        mask = e.mask(lanes_v)
+        cls = [bld.add(c0v, e.const(c)) for c in range(cb)]
+        cols = [bld.add(j0v, e.const(e.L * q)) for q in range(jb)]
+        acc = [[cgutils.alloca_once_value(bld, e.zero()) for _ in range(jb)] for _ in range(cb)]
+        with cgutils.for_range(bld, mv) as loop:
+            r = loop.index
+            tr = bld.add(t0v, r)
+            xs = [e.load(e.ptr(Ta, tr, j), mask if q == jb - 1 else None) for q, j in enumerate(cols)]
+            for c in range(cb):
+                dv = e.splat(e.scalar(e.ptr(Da, cls[c], bld.add(dcol_v, r))))
+                for q in range(jb):
+                    bld.store(e.fma(dv, xs[q], bld.load(acc[c][q])), acc[c][q])
+        g_ty = context.get_value_type(signature.args[8].dtype)
+        vg = ir.VectorType(g_ty, e.L)
+        g_size = signature.args[8].dtype.bitwidth // 8
+        for c in range(cb):
+            for q in range(jb):
+                p = bld.bitcast(e.ptr(Ga, cls[c], cols[q], size=g_size), vg.as_pointer())
+                a = bld.load(acc[c][q])
+                if g_size != e.size:
+                    a = bld.fpext(a, vg)
+                bld.store(bld.fadd(bld.load(p, align=g_size), a), p, align=g_size)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
 @njit(fastmath=FASTMATH, error_model="numpy", inline="always", cache=True)
 def _bwd_block_(T, t0, m, D, dcol, c0, j0, lanes, G, jb):
     """:func:`bwd_block` for classes c0, c0+1 (c0 alone if it is the last) and ``jb``
@@ -566,7 +505,7 @@ def backward_tile_(T, t0, m, d, D, dcol, G):
                         G, jb)
 
 
-# --- the loss on a tile, class-major -----------------------------------------------------------
+# --- the loss of a tile, class-major ----------------------------------------------------------
 def is_float32(a) -> bool:
     """Whether array ``a`` holds float32; inside compiled code a constant of its type, so
     that the float64 branches vanish from a float32 loop (and it vectorizes)."""
@@ -749,42 +688,83 @@ def loss_tile_(Z, m, i0, Y, labels, weights, has_w, loss, V, bits, w, mx, den, r
     rest[k + 2] += wsum
 
 
-# --- a thread's rows ------------------------------------------------------------------------------
-def _tile_rows(d: int, itemsize: int) -> int:
-    """Rows per tile: as many as fit in ``TILE_BYTES``, a multiple of ``ROW_BLOCK``."""
-    rows = TILE_BYTES // max(1, d * itemsize)
-    rows = min(MAX_TILE_ROWS, max(MIN_TILE_ROWS, rows))
-    return rows // ROW_BLOCK * ROW_BLOCK
+@intrinsic
+def block_loss(typingctx, Z, nb, i0, Y, weights, rest, LOSS, WEIGHTED):
+    r"""The loss of one block of ``ROW_BLOCK`` float32 rows, squared error or bce, in
+    vector registers: Z[c, :8] (the block's z, class-major) → w·δ, for c < k ≤ 2.
+
+    Rows i0 … i0+nb−1 (the block's spare rows weigh 0). Adds Σ w δ per class to
+    rest[:k], and Σ w ℓ, Σ w·[right], Σ w to rest[k], rest[k+1], rest[k+2], as
+    :func:`loss_tile_` does, with the same polynomials for e^t and log(1 + q).
+    """
+    loss, weighted = _literal(LOSS), _literal(WEIGHTED)
+    if loss is None or weighted is None or Z.dtype != types.float32:
+        return None
+    sig = types.void(Z, nb, i0, Y, weights, rest, LOSS, WEIGHTED)
+
+    def codegen(context, builder, signature, args):
+        e = _Emit(context, builder, Z.dtype)
+        bld = builder
+        Za, Ya, wa, ra = (e.array(signature.args[i], args[i]) for i in (0, 3, 4, 5))
+        nbv, i0v = args[1], args[2]
+        k = bld.extract_value(Za.shape, 0)
+        mask = e.mask(nbv)
+        if weighted:
+            w = e.load(e.ptr(wa, None, i0v), mask)  # spare rows: 0
+        else:
+            w = bld.select(mask, e.vconst(1), e.vconst(0))
+        last = bld.sub(nbv, e.const(1))
+        ys = [bld.add(i0v, bld.select(bld.icmp_signed("<", e.const(r), nbv), e.const(r), last))
+              for r in range(e.L)]
+        zero = e.vconst(0)
+        total = cgutils.alloca_once_value(bld, ir.Constant(ir.DoubleType(), 0.0))
+        correct = cgutils.alloca_once_value(bld, ir.Constant(ir.DoubleType(), 0.0))
+        with cgutils.for_range(bld, k) as loop:
+            c = loop.index
+            zp = bld.bitcast(e.ptr(Za, c, e.const(0)), e.vty.as_pointer())
+            z = bld.load(zp, align=e.size)
+            y = ir.Constant(e.vty, ir.Undefined)
+            for r, i in enumerate(ys):  # Y may be strided: lane by lane
+                y = bld.insert_element(y, e.scalar(e.ptr(Ya, i, c)), ir.Constant(I32, r))
+            if loss == SQUARED:
+                q = bld.fsub(z, y)
+                ell = bld.fmul(q, q)
+                delta = bld.fmul(w, q)
+            else:
+                q = e.exp_nonpositive(bld.fneg(e.unary("fabs", z)))  # e^{−|z|}
+                ell = bld.fadd(bld.fsub(e.select_max(z, zero), bld.fmul(z, y)), e.log1p_small(q))
+                sig = bld.fdiv(e.vconst(1), bld.fadd(e.vconst(1), q))  # σ(|z|)
+                sz = bld.select(bld.fcmp_ordered(">=", z, zero), sig, bld.fmul(q, sig))
+                delta = bld.fmul(w, bld.fsub(sz, y))  # w (σ(z) − y)
+                right = bld.icmp_unsigned("==", bld.fcmp_ordered(">", z, zero),
+                                          bld.fcmp_ordered(">", y, e.vconst(0.5)))
+                bld.store(bld.fadd(bld.load(correct), e.total(bld.select(right, w, zero))), correct)
+            delta = bld.select(mask, delta, zero)  # spare rows: 0, whatever Z held
+            # w ℓ, and exactly 0 where w = 0 (rows of another split drop out even if ℓ = inf)
+            wl = bld.select(bld.fcmp_ordered("!=", w, zero), bld.fmul(w, ell), zero)
+            bld.store(bld.fadd(bld.load(total), e.total(wl)), total)
+            bld.store(delta, zp, align=e.size)
+            e.add_to(e.ptr(ra, None, c, size=8), e.total(delta))
+        e.add_to(e.ptr(ra, None, k, size=8), bld.load(total))
+        e.add_to(e.ptr(ra, None, bld.add(k, e.const(1)), size=8), bld.load(correct))
+        e.add_to(e.ptr(ra, None, bld.add(k, e.const(2)), size=8), e.total(w))
+        return context.get_dummy_value()
+
+    return sig, codegen
 
 
-@njit(error_model="numpy", cache=True)
-def prefetch_plan_(k, d, row_bytes, itemsize, rows):
-    """Cache lines to prefetch per vector step of a forward block of ``rows`` rows of
-    ``row_bytes`` (0, 1, 2, 4 or 8): enough that the block's class pairs together
-    prefetch as many rows as the block has."""
-    lanes = VECTOR_BYTES // itemsize
-    steps = class_blocks_(k) * ((d + lanes - 1) // lanes)
-    need = ((rows * row_bytes + 63) // 64 + steps - 1) // steps
-    return 1 if need <= 1 else 2 if need <= 2 else 4 if need <= 4 else 8
-
-
-@njit(nogil=True, fastmath=FASTMATH, error_model="numpy", cache=True)
-def direct_rows_(X, Y, labels, weights, has_w, W, b, loss, start, stop, R, G, rest):
-    """Rows start … stop−1 read in place (X in W's dtype, rows contiguous): per tile of
-    R rows the forward product, the loss and the backward product (module docstring),
-    prefetching ``PREFETCH_AHEAD`` rows on. Adds into G (W's rows, d padded) and
-    ``rest`` (k + 3: k outputs). With one row fewer in W than outputs (cross-entropy,
-    see :func:`pass_sums`), the last output's z is 0."""
-    k = rest.shape[0] - 3
-    Z, V, bits, w, mx, den = scratch_(k, R, W)
-    pf = prefetch_plan_(W.shape[0], W.shape[1], X.strides[0], X.itemsize, FWD_ROWS)
-    for i0 in range(start, stop, R):
-        m = min(R, stop - i0)
-        forward_tile_(X, i0, m, W, b, Z, X, i0 + PREFETCH_AHEAD, pf)  # Z = (X_tile Wᵀ + b)ᵀ
-        for r in range(m if W.shape[0] < k else 0):
-            Z[k - 1, r] = 0
-        loss_tile_(Z, m, i0, Y, labels, weights, has_w, loss, V, bits, w, mx, den, rest)  # Z ← w δ
-        backward_tile_(X, i0, m, W.shape[1], Z, 0, G)  # G += (w Δ)ᵀ X_tile (W's rows)
+@njit(fastmath=FASTMATH, error_model="numpy", inline="always", cache=True)
+def _block_loss_(Z, nb, i0, Y, weights, has_w, loss, rest):
+    """:func:`block_loss` for squared error or bce, with or without weights."""
+    if loss == SQUARED:
+        if has_w:
+            block_loss(Z, nb, i0, Y, weights, rest, SQUARED, 1)
+        else:
+            block_loss(Z, nb, i0, Y, weights, rest, SQUARED, 0)
+    elif has_w:
+        block_loss(Z, nb, i0, Y, weights, rest, BCE, 1)
+    else:
+        block_loss(Z, nb, i0, Y, weights, rest, BCE, 0)
 
 
 @intrinsic
@@ -906,18 +886,42 @@ def _softmax_rows(Z, m, i0, labels, weights, has_w, V, rest):
     return impl
 
 
-@njit(fastmath=FASTMATH, error_model="numpy", inline="always", cache=True)
-def _block_loss_(Z, nb, i0, Y, weights, has_w, loss, rest):
-    """:func:`block_loss` for squared error or bce, with or without weights."""
-    if loss == SQUARED:
-        if has_w:
-            block_loss(Z, nb, i0, Y, weights, rest, SQUARED, 1)
-        else:
-            block_loss(Z, nb, i0, Y, weights, rest, SQUARED, 0)
-    elif has_w:
-        block_loss(Z, nb, i0, Y, weights, rest, BCE, 1)
-    else:
-        block_loss(Z, nb, i0, Y, weights, rest, BCE, 0)
+# --- one thread's rows ------------------------------------------------------------------------
+def _tile_rows(d: int, itemsize: int) -> int:
+    """Rows per tile: as many as fit in ``TILE_BYTES``, a multiple of ``ROW_BLOCK``."""
+    rows = TILE_BYTES // max(1, d * itemsize)
+    rows = min(MAX_TILE_ROWS, max(MIN_TILE_ROWS, rows))
+    return rows // ROW_BLOCK * ROW_BLOCK
+
+
+@njit(error_model="numpy", cache=True)
+def prefetch_plan_(k, d, row_bytes, itemsize, rows):
+    """Cache lines to prefetch per vector step of a forward block of ``rows`` rows of
+    ``row_bytes`` (0, 1, 2, 4 or 8): enough that the block's class pairs together
+    prefetch as many rows as the block has."""
+    lanes = VECTOR_BYTES // itemsize
+    steps = class_blocks_(k) * ((d + lanes - 1) // lanes)
+    need = ((rows * row_bytes + 63) // 64 + steps - 1) // steps
+    return 1 if need <= 1 else 2 if need <= 2 else 4 if need <= 4 else 8
+
+
+@njit(nogil=True, fastmath=FASTMATH, error_model="numpy", cache=True)
+def direct_rows_(X, Y, labels, weights, has_w, W, b, loss, start, stop, R, G, rest):
+    """Rows start … stop−1 read in place (X in W's dtype, rows contiguous): per tile of
+    R rows the forward product, the loss and the backward product (module docstring),
+    prefetching ``PREFETCH_AHEAD`` rows on. Adds into G (W's rows, d padded) and
+    ``rest`` (k + 3: k outputs). With one row fewer in W than outputs (cross-entropy,
+    see :func:`pass_sums`), the last output's z is 0."""
+    k = rest.shape[0] - 3
+    Z, V, bits, w, mx, den = scratch_(k, R, W)
+    pf = prefetch_plan_(W.shape[0], W.shape[1], X.strides[0], X.itemsize, FWD_ROWS)
+    for i0 in range(start, stop, R):
+        m = min(R, stop - i0)
+        forward_tile_(X, i0, m, W, b, Z, X, i0 + PREFETCH_AHEAD, pf)  # Z = (X_tile Wᵀ + b)ᵀ
+        for r in range(m if W.shape[0] < k else 0):
+            Z[k - 1, r] = 0
+        loss_tile_(Z, m, i0, Y, labels, weights, has_w, loss, V, bits, w, mx, den, rest)  # Z ← w δ
+        backward_tile_(X, i0, m, W.shape[1], Z, 0, G)  # G += (w Δ)ᵀ X_tile (W's rows)
 
 
 @njit(nogil=True, fastmath=FASTMATH, error_model="numpy", cache=True)
@@ -976,6 +980,17 @@ def copied_rows_(X, Y, labels, weights, has_w, mu, inv_sigma, standardize, W, b,
         backward_tile_(T, 0, m, d, Z, 0, G)
 
 
+@njit(nogil=True, error_model="numpy", cache=True)
+def _flush_(A, G, zero):
+    """G += A (float64), A ← 0: the data-dtype partial sum joins the float64 total."""
+    k, d = A.shape
+    for c in range(k):
+        for j in range(d):
+            G[c, j] += A[c, j]
+            A[c, j] = zero
+
+
+# --- the pass and the gradient ----------------------------------------------------------------
 @njit(error_model="numpy", cache=True)
 def _gather_(sums, G, rest):
     """sums += Σ over threads of [G (k, d) | rest (k + 3)]."""
@@ -1142,7 +1157,7 @@ def fused_pass(X, Y, labels, W, b, loss, n_threads, *, scale, l2, gW, gb_out):
     return float(sums[-3]), float(sums[-2]), norm
 
 
-# --- a whole mini-batch epoch in one compiled loop ----------------------------------------
+# --- a whole mini-batch epoch in one compiled loop --------------------------------------------
 MB_TILE = 16  # rows of a mini-batch handled together: 16 rows of d = 100 float32 are 6 KB (L1)
 CACHE_LINE = 64  # bytes
 SGD, MOMENTUM, NESTEROV = 0, 1, 2
@@ -1222,16 +1237,6 @@ def backward_rows_(X, idx, m, D, A):
             for j in range(d):
                 A[c, j] += d0 * X[idx[r], j]
         r += 1
-
-
-@njit(nogil=True, error_model="numpy", cache=True)
-def _flush_(A, G, zero):
-    """G += A (float64), A ← 0: the data-dtype partial sum joins the float64 total."""
-    k, d = A.shape
-    for c in range(k):
-        for j in range(d):
-            G[c, j] += A[c, j]
-            A[c, j] = zero
 
 
 @njit(nogil=True, fastmath=FASTMATH, error_model="numpy", cache=True)
