@@ -59,6 +59,21 @@ F32 = np.float32
 VECTOR_BYTES = 32  # one AVX2 register: 8 float32 or 4 float64 lanes
 ROW_BLOCK = 8  # rows of one block of the loss (a vector of float32 lanes)
 FWD_ROWS = 4  # rows of one forward register block (4 rows stream from memory better than 8)
+
+
+def _vector_registers() -> int:
+    """Vector registers of the host CPU: 32 with AVX-512 (ymm0–31), else 16."""
+    try:
+        from llvmlite import binding
+
+        return 32 if binding.get_host_cpu_features().get("avx512vl") else 16
+    except (ImportError, RuntimeError):
+        return 16
+
+
+# register blocks: forward 4 rows × MAX_CLASSES classes, backward 2 classes × MAX_VECTORS
+# vectors of columns; with 32 registers 25 and 26 of them in use, with 16 no spills
+MAX_CLASSES, MAX_VECTORS = (5, 8) if _vector_registers() == 32 else (2, 4)
 TILE_BYTES = 24 << 10  # a tile of X this size stays in L1 while both products use it
 MIN_TILE_ROWS, MAX_TILE_ROWS = 16, 512  # wide rows: a few rows per tile (in L2), never fewer
 PREFETCH_AHEAD = 16  # rows: in-place tiles prefetch the rows this far on, while the forward runs
@@ -117,12 +132,14 @@ class _Emit:
         return self.ctx.make_array(aryty)(self.ctx, self.b, value)
 
     def ptr(self, ary, i, j, size=None):
-        """Address of ary[i, j] (rows may be strided; elements within a row contiguous),
-        or of ary[j] when ``i`` is None."""
+        """Address of ary[i, j] (rows may be strided; elements within a row contiguous,
+        ``size`` bytes each), or of ary[j] when ``i`` is None (the 1-D array's stride)."""
         b = self.b
-        off = b.mul(j, self.const(size or self.size))
-        if i is not None:
-            off = b.add(off, b.mul(i, b.extract_value(ary.strides, 0)))
+        if i is None:
+            off = b.mul(j, b.extract_value(ary.strides, 0))
+        else:
+            off = b.add(b.mul(j, self.const(size or self.size)),
+                        b.mul(i, b.extract_value(ary.strides, 0)))
         return b.gep(b.bitcast(ary.data, I8P), [off])
 
     def function(self, name, ret, args):
@@ -203,8 +220,8 @@ class _Emit:
         """e^t for t ≤ 0, as :func:`exp_nonpositive_` computes it (float32)."""
         b = self.b
         t = self.select_max(t, self.vconst(-126 * LN2))
-        n = self.unary("floor", b.fadd(b.fmul(t, self.vconst(LOG2E)), self.vconst(0.5)))
-        f = b.fsub(b.fsub(t, b.fmul(n, self.vconst(LN2_HI))), b.fmul(n, self.vconst(LN2_LO)))
+        n = self.unary("floor", self.fma(t, self.vconst(LOG2E), self.vconst(0.5)))
+        f = self.fma(n, self.vconst(-LN2_LO), self.fma(n, self.vconst(-LN2_HI), t))
         poly = self.horner(f, [1, 1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040])
         vi = ir.VectorType(I32, self.L)
         bits = b.shl(b.add(b.fptosi(n, vi), ir.Constant(vi, [127] * self.L)), ir.Constant(vi, [23] * self.L))
@@ -218,21 +235,10 @@ class _Emit:
         series = self.horner(s2, [1, 1 / 3, 1 / 5, 1 / 7, 1 / 9, 1 / 11, 1 / 13, 1 / 15, 1 / 17])
         return b.fmul(b.fmul(self.vconst(2), s), series)
 
-    def total(self, v):
-        """The sum of the lanes of v, as a float64 scalar."""
-        b = self.b
-        n = self.L
-        while n > 1:
-            n //= 2
-            lo = b.shuffle_vector(v, v, ir.Constant(ir.VectorType(I32, n), list(range(n))))
-            hi = b.shuffle_vector(v, v, ir.Constant(ir.VectorType(I32, n), list(range(n, 2 * n))))
-            v = b.fadd(lo, hi)
-        return b.fpext(b.extract_element(v, ir.Constant(I32, 0)), ir.DoubleType())
-
-    def add_to(self, p, x):
-        """*p += x for a float64 at address p."""
-        dp = self.b.bitcast(p, ir.DoubleType().as_pointer())
-        self.b.store(self.b.fadd(self.b.load(dp), x), dp)
+    def accumulate(self, acc, row, v):
+        """acc[row, :L] += v, lane by lane (``acc`` an array struct, L columns or more)."""
+        p = self.b.bitcast(self.ptr(acc, row, self.const(0)), self.vty.as_pointer())
+        self.b.store(self.b.fadd(self.b.load(p, align=self.size), v), p, align=self.size)
 
     def log_normal(self, x):
         """log x for normal, finite x > 0, as :func:`log_positive_` computes it (float32)."""
@@ -317,9 +323,20 @@ def fwd_block(typingctx, T, t0, r0, m, W, b, c0, Z, P, pf_at, RB, CB, PF):
 
 @njit(fastmath=FASTMATH, error_model="numpy", inline="always", cache=True)
 def _fwd_block_(T, t0, r0, m, W, b, c0, cb, Z, P, at, pf):
-    """:func:`fwd_block` for ``FWD_ROWS`` rows and the ``cb`` (1 … 4) classes from c0,
+    """:func:`fwd_block` for ``FWD_ROWS`` rows and the ``cb`` (1 … 5) classes from c0,
     with ``pf`` prefetches per vector step (0, 1, 2, 4 or 8)."""
-    if cb == 4:
+    if cb == 5:
+        if pf == 0:
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, FWD_ROWS, 5, 0)
+        elif pf == 1:
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, FWD_ROWS, 5, 1)
+        elif pf == 2:
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, FWD_ROWS, 5, 2)
+        elif pf == 4:
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, FWD_ROWS, 5, 4)
+        else:
+            fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, FWD_ROWS, 5, 8)
+    elif cb == 4:
         if pf == 0:
             fwd_block(T, t0, r0, m, W, b, c0, Z, P, at, FWD_ROWS, 4, 0)
         elif pf == 1:
@@ -367,15 +384,15 @@ def _fwd_block_(T, t0, r0, m, W, b, c0, cb, Z, P, at, pf):
 
 @njit(error_model="numpy", inline="always", cache=True)
 def class_blocks_(k):
-    """The number of forward class blocks for k classes: at most 4 classes each."""
-    return (k + 3) // 4
+    """The number of forward class blocks for k classes: at most ``MAX_CLASSES`` each."""
+    return (k + MAX_CLASSES - 1) // MAX_CLASSES
 
 
 @njit(error_model="numpy", inline="always", cache=True)
 def class_block_(k, blk):
     """(first class, classes) of forward block ``blk``: the blocks as even as can be
     (9 classes: 3, 3, 3), so that each keeps 12 or more accumulators in flight."""
-    n = (k + 3) // 4
+    n = (k + MAX_CLASSES - 1) // MAX_CLASSES
     size, extra = k // n, k % n
     return blk * size + min(blk, extra), size + (1 if blk < extra else 0)
 
@@ -450,10 +467,27 @@ def bwd_block(typingctx, T, t0, m, D, dcol, c0, j0, lanes, G, CB, JB):
 
 
 @njit(fastmath=FASTMATH, error_model="numpy", inline="always", cache=True)
-def _bwd_block_(T, t0, m, D, dcol, c0, j0, lanes, G, jb):
-    """:func:`bwd_block` for classes c0, c0+1 (c0 alone if it is the last) and ``jb``
-    vectors of columns (1 … 8)."""
-    if c0 + 1 < G.shape[0]:
+def _bwd_block_(T, t0, m, D, dcol, c0, cb, j0, lanes, G, jb):
+    """:func:`bwd_block` for the ``cb`` (1 … 3) classes from c0 and ``jb`` vectors of
+    columns (1 … 8)."""
+    if cb == 3:
+        if jb == 8:
+            bwd_block(T, t0, m, D, dcol, c0, j0, lanes, G, 3, 8)
+        elif jb == 7:
+            bwd_block(T, t0, m, D, dcol, c0, j0, lanes, G, 3, 7)
+        elif jb == 6:
+            bwd_block(T, t0, m, D, dcol, c0, j0, lanes, G, 3, 6)
+        elif jb == 5:
+            bwd_block(T, t0, m, D, dcol, c0, j0, lanes, G, 3, 5)
+        elif jb == 4:
+            bwd_block(T, t0, m, D, dcol, c0, j0, lanes, G, 3, 4)
+        elif jb == 3:
+            bwd_block(T, t0, m, D, dcol, c0, j0, lanes, G, 3, 3)
+        elif jb == 2:
+            bwd_block(T, t0, m, D, dcol, c0, j0, lanes, G, 3, 2)
+        else:
+            bwd_block(T, t0, m, D, dcol, c0, j0, lanes, G, 3, 1)
+    elif cb == 2:
         if jb == 8:
             bwd_block(T, t0, m, D, dcol, c0, j0, lanes, G, 2, 8)
         elif jb == 7:
@@ -489,20 +523,32 @@ def _bwd_block_(T, t0, m, D, dcol, c0, j0, lanes, G, jb):
             bwd_block(T, t0, m, D, dcol, c0, j0, lanes, G, 1, 1)
 
 
+@njit(error_model="numpy", inline="always", cache=True)
+def even_split_(n, most, i):
+    """(start, size) of part i when n things go into as few parts of at most ``most``
+    as can be, as even as can be (13 into parts of 8: 7, 6)."""
+    parts = (n + most - 1) // most
+    size, extra = n // parts, n % parts
+    return i * size + min(i, extra), size + (1 if i < extra else 0)
+
+
 @njit(fastmath=FASTMATH, error_model="numpy", inline="always", cache=True)
 def backward_tile_(T, t0, m, d, D, dcol, G):
     """G[:, :d] += D[:, dcol : dcol+m] T[t0 : t0+m, :d], (k, m) @ (m, d) -> (k, d):
-    classes in pairs, columns 8 vectors at a time, the rows read from cache once per
-    pair."""
+    blocks of up to 3 classes × ``MAX_VECTORS`` vectors of columns (6 for 3 classes:
+    18 accumulators), split evenly, the rows read from cache once per block."""
     k = G.shape[0]
     lanes = VECTOR_BYTES // T.itemsize
     steps = (d + lanes - 1) // lanes
     last_lanes = d - (steps - 1) * lanes
-    for c0 in range(0, k, 2):
-        for q in range(0, steps, 8):
-            jb = min(8, steps - q)
-            _bwd_block_(T, t0, m, D, dcol, c0, q * lanes, last_lanes if q + jb == steps else lanes,
-                        G, jb)
+    most_classes = 3 if MAX_VECTORS == 8 else 2
+    for cblk in range((k + most_classes - 1) // most_classes):
+        c0, cb = even_split_(k, most_classes, cblk)
+        most = MAX_VECTORS if cb < 3 else 6
+        for jblk in range((steps + most - 1) // most):
+            q, jb = even_split_(steps, most, jblk)
+            _bwd_block_(T, t0, m, D, dcol, c0, cb, q * lanes,
+                        last_lanes if q + jb == steps else lanes, G, jb)
 
 
 # --- the loss of a tile, class-major ----------------------------------------------------------
@@ -576,9 +622,9 @@ def log_positive_(v, m, bits, expo, fast):
 @njit(error_model="numpy", cache=True)
 def scratch_(k, R, W):
     """The buffers of :func:`loss_tile_` for tiles of up to R rows and k outputs, in
-    W's dtype: Z (k, R + ROW_BLOCK), V (k + 1, R), bits ((k + 1)·R, int32), and w, mx,
+    W's dtype: Z (k, R + ROW_BLOCK), V (k + 3, R), bits ((k + 1)·R, int32), and w, mx,
     den (R)."""
-    return (np.zeros((k, R + ROW_BLOCK), W.dtype), np.zeros((k + 1, R), W.dtype),
+    return (np.zeros((k, R + ROW_BLOCK), W.dtype), np.zeros((k + 3, R), W.dtype),
             np.empty((k + 1) * R, np.int32), np.empty(R, W.dtype), np.empty(R, W.dtype),
             np.empty(R, W.dtype))
 
@@ -689,18 +735,19 @@ def loss_tile_(Z, m, i0, Y, labels, weights, has_w, loss, V, bits, w, mx, den, r
 
 
 @intrinsic
-def block_loss(typingctx, Z, nb, i0, Y, weights, rest, LOSS, WEIGHTED):
+def block_loss(typingctx, Z, nb, i0, Y, weights, acc, LOSS, WEIGHTED):
     r"""The loss of one block of ``ROW_BLOCK`` float32 rows, squared error or bce, in
     vector registers: Z[c, :8] (the block's z, class-major) → w·δ, for c < k ≤ 2.
 
-    Rows i0 … i0+nb−1 (the block's spare rows weigh 0). Adds Σ w δ per class to
-    rest[:k], and Σ w ℓ, Σ w·[right], Σ w to rest[k], rest[k+1], rest[k+2], as
-    :func:`loss_tile_` does, with the same polynomials for e^t and log(1 + q).
+    Rows i0 … i0+nb−1 (the block's spare rows weigh 0). Adds w δ per class to
+    acc[:k], and w ℓ, w·[right], w to acc[k], acc[k+1], acc[k+2], lane by lane (the
+    caller sums the lanes, :func:`acc_flush_`), with the polynomials of
+    :func:`loss_tile_` for e^t and log(1 + q).
     """
     loss, weighted = _literal(LOSS), _literal(WEIGHTED)
     if loss is None or weighted is None or Z.dtype != types.float32:
         return None
-    sig = types.void(Z, nb, i0, Y, weights, rest, LOSS, WEIGHTED)
+    sig = types.void(Z, nb, i0, Y, weights, acc, LOSS, WEIGHTED)
 
     def codegen(context, builder, signature, args):
         e = _Emit(context, builder, Z.dtype)
@@ -717,8 +764,6 @@ def block_loss(typingctx, Z, nb, i0, Y, weights, rest, LOSS, WEIGHTED):
         ys = [bld.add(i0v, bld.select(bld.icmp_signed("<", e.const(r), nbv), e.const(r), last))
               for r in range(e.L)]
         zero = e.vconst(0)
-        total = cgutils.alloca_once_value(bld, ir.Constant(ir.DoubleType(), 0.0))
-        correct = cgutils.alloca_once_value(bld, ir.Constant(ir.DoubleType(), 0.0))
         with cgutils.for_range(bld, k) as loop:
             c = loop.index
             zp = bld.bitcast(e.ptr(Za, c, e.const(0)), e.vty.as_pointer())
@@ -738,55 +783,64 @@ def block_loss(typingctx, Z, nb, i0, Y, weights, rest, LOSS, WEIGHTED):
                 delta = bld.fmul(w, bld.fsub(sz, y))  # w (σ(z) − y)
                 right = bld.icmp_unsigned("==", bld.fcmp_ordered(">", z, zero),
                                           bld.fcmp_ordered(">", y, e.vconst(0.5)))
-                bld.store(bld.fadd(bld.load(correct), e.total(bld.select(right, w, zero))), correct)
+                e.accumulate(ra, bld.add(k, e.const(1)), bld.select(right, w, zero))
             delta = bld.select(mask, delta, zero)  # spare rows: 0, whatever Z held
             # w ℓ, and exactly 0 where w = 0 (rows of another split drop out even if ℓ = inf)
             wl = bld.select(bld.fcmp_ordered("!=", w, zero), bld.fmul(w, ell), zero)
-            bld.store(bld.fadd(bld.load(total), e.total(wl)), total)
+            e.accumulate(ra, k, wl)
             bld.store(delta, zp, align=e.size)
-            e.add_to(e.ptr(ra, None, c, size=8), e.total(delta))
-        e.add_to(e.ptr(ra, None, k, size=8), bld.load(total))
-        e.add_to(e.ptr(ra, None, bld.add(k, e.const(1)), size=8), bld.load(correct))
-        e.add_to(e.ptr(ra, None, bld.add(k, e.const(2)), size=8), e.total(w))
+            e.accumulate(ra, c, delta)
+        e.accumulate(ra, bld.add(k, e.const(2)), w)
         return context.get_dummy_value()
 
     return sig, codegen
 
 
 @njit(fastmath=FASTMATH, error_model="numpy", inline="always", cache=True)
-def _block_loss_(Z, nb, i0, Y, weights, has_w, loss, rest):
+def _block_loss_(Z, nb, i0, Y, weights, has_w, loss, acc):
     """:func:`block_loss` for squared error or bce, with or without weights."""
     if loss == SQUARED:
         if has_w:
-            block_loss(Z, nb, i0, Y, weights, rest, SQUARED, 1)
+            block_loss(Z, nb, i0, Y, weights, acc, SQUARED, 1)
         else:
-            block_loss(Z, nb, i0, Y, weights, rest, SQUARED, 0)
+            block_loss(Z, nb, i0, Y, weights, acc, SQUARED, 0)
     elif has_w:
-        block_loss(Z, nb, i0, Y, weights, rest, BCE, 1)
+        block_loss(Z, nb, i0, Y, weights, acc, BCE, 1)
     else:
-        block_loss(Z, nb, i0, Y, weights, rest, BCE, 0)
+        block_loss(Z, nb, i0, Y, weights, acc, BCE, 0)
+
+
+@njit(fastmath=FASTMATH, error_model="numpy", inline="always", cache=True)
+def acc_flush_(acc, rest):
+    """rest += the lane sums of acc, acc ← 0: float32 lane sums join the float64 totals."""
+    for i in range(acc.shape[0]):
+        t = F32(0)
+        for r in range(acc.shape[1]):
+            t += acc[i, r]
+            acc[i, r] = 0
+        rest[i] += t
 
 
 @intrinsic
-def softmax_block(typingctx, Z, r0, nb, i0, labels, weights, gsum, rest, WEIGHTED):
+def softmax_block(typingctx, Z, r0, nb, i0, labels, weights, acc, WEIGHTED):
     r"""Cross-entropy on ``ROW_BLOCK`` float32 rows in vector registers:
     Z[:, r0 : r0+8] (k classes, class-major) → w·(softmax(z) − onehot(y)).
 
-    Rows i0 … i0+nb−1 (spare rows weigh 0). Adds w δ per class to ``gsum`` (k, 8),
-    lane by lane (the caller sums the lanes once per tile), and Σ w ℓ, Σ w·[right],
-    Σ w to rest[k], rest[k+1], rest[k+2]. Three passes over the classes: the maximum m
+    Rows i0 … i0+nb−1 (spare rows weigh 0). Adds w δ per class to acc[:k], and w ℓ,
+    w·[right], w to acc[k], acc[k+1], acc[k+2], lane by lane (the caller sums the
+    lanes, :func:`acc_flush_`). Three passes over the classes: the maximum m
     (and the first argmax, and z_y); e_c = e^{z_c − m} (kept in Z) and their sum;
     δ_c = w e_c / Σ e − w [c = y]. ℓ = log Σ e − (z_y − m).
     """
     weighted = _literal(WEIGHTED)
     if weighted is None or Z.dtype != types.float32:
         return None
-    sig = types.void(Z, r0, nb, i0, labels, weights, gsum, rest, WEIGHTED)
+    sig = types.void(Z, r0, nb, i0, labels, weights, acc, WEIGHTED)
 
     def codegen(context, builder, signature, args):
         e = _Emit(context, builder, Z.dtype)
         bld = builder
-        Za, la, wa, ga, ra = (e.array(signature.args[i], args[i]) for i in (0, 4, 5, 6, 7))
+        Za, la, wa, ga = (e.array(signature.args[i], args[i]) for i in (0, 4, 5, 6))
         r0v, nbv, i0v = args[1], args[2], args[3]
         k = bld.extract_value(Za.shape, 0)
         vi = ir.VectorType(I32, e.L)
@@ -795,14 +849,15 @@ def softmax_block(typingctx, Z, r0, nb, i0, labels, weights, gsum, rest, WEIGHTE
             w = e.load(e.ptr(wa, None, i0v), mask)  # spare rows: 0
         else:
             w = bld.select(mask, e.vconst(1), e.vconst(0))
-        last = bld.sub(nbv, e.const(1))
-        lab = ir.Constant(vi, ir.Undefined)
-        lab_size = signature.args[4].dtype.bitwidth // 8
-        for r in range(e.L):  # the block's labels, as int32 lanes
-            i = bld.add(i0v, bld.select(bld.icmp_signed("<", e.const(r), nbv), e.const(r), last))
-            li = bld.load(bld.bitcast(e.ptr(la, None, i, size=lab_size),
-                                      context.get_value_type(signature.args[4].dtype).as_pointer()))
-            lab = bld.insert_element(lab, bld.trunc(li, I32) if lab_size > 4 else li, ir.Constant(I32, r))
+        # the block's labels (contiguous integers), as int32 lanes; spare rows: 0
+        lab_ty = context.get_value_type(signature.args[4].dtype)
+        vl = ir.VectorType(lab_ty, e.L)
+        lp = bld.bitcast(e.ptr(la, None, i0v), vl.as_pointer())
+        fn = e.function(f"llvm.masked.load.v{e.L}i{lab_ty.width}.p0", vl,
+                        [lp.type, I32, mask.type, vl])
+        lab = bld.call(fn, [lp, ir.Constant(I32, lab_ty.width // 8), mask, ir.Constant(vl, None)])
+        if lab_ty.width != 32:
+            lab = bld.trunc(lab, vi) if lab_ty.width > 32 else bld.sext(lab, vi)
 
         def z_ptr(c):
             return bld.bitcast(e.ptr(Za, c, r0v), e.vty.as_pointer())
@@ -840,14 +895,12 @@ def softmax_block(typingctx, Z, r0, nb, i0, labels, weights, gsum, rest, WEIGHTE
                              bld.select(is_y, w, e.vconst(0)))
             delta = bld.select(mask, delta, e.vconst(0))  # spare rows: 0, whatever Z held
             bld.store(delta, p, align=e.size)
-            gp = bld.bitcast(e.ptr(ga, c, e.const(0)), e.vty.as_pointer())
-            bld.store(bld.fadd(bld.load(gp, align=e.size), delta), gp, align=e.size)
+            e.accumulate(ga, c, delta)
         zero = e.vconst(0)
-        wl = bld.select(bld.fcmp_ordered("!=", w, zero), bld.fmul(w, total), zero)
-        right = bld.select(bld.icmp_signed("==", bld.load(arg), lab), w, zero)
-        e.add_to(e.ptr(ra, None, k, size=8), e.total(wl))
-        e.add_to(e.ptr(ra, None, bld.add(k, e.const(1)), size=8), e.total(right))
-        e.add_to(e.ptr(ra, None, bld.add(k, e.const(2)), size=8), e.total(w))
+        e.accumulate(ga, k, bld.select(bld.fcmp_ordered("!=", w, zero), bld.fmul(w, total), zero))
+        e.accumulate(ga, bld.add(k, e.const(1)),
+                     bld.select(bld.icmp_signed("==", bld.load(arg), lab), w, zero))
+        e.accumulate(ga, bld.add(k, e.const(2)), w)
         return context.get_dummy_value()
 
     return sig, codegen
@@ -855,7 +908,7 @@ def softmax_block(typingctx, Z, r0, nb, i0, labels, weights, gsum, rest, WEIGHTE
 
 def softmax_rows(Z, m, i0, labels, weights, has_w, V, rest):
     """Cross-entropy on the m rows of a float32 tile, :func:`softmax_block` by
-    :func:`softmax_block` (V's first 8 columns collect Σ w δ lane by lane); compiled
+    :func:`softmax_block` (V's first 8 columns collect the sums lane by lane); compiled
     code only, and a no-op for float64 (whose branch never calls it)."""
     raise NotImplementedError
 
@@ -866,22 +919,15 @@ def _softmax_rows(Z, m, i0, labels, weights, has_w, V, rest):
         return lambda Z, m, i0, labels, weights, has_w, V, rest: None
 
     def impl(Z, m, i0, labels, weights, has_w, V, rest):
-        k = Z.shape[0]
-        gsum = V[:, :ROW_BLOCK]
-        for c in range(k):
-            for r in range(ROW_BLOCK):
-                gsum[c, r] = 0
+        acc = V[:, :ROW_BLOCK]  # (k + 3, 8): lane-wise sums for this tile
+        acc[:] = 0
         for r0 in range(0, m, ROW_BLOCK):
             nb = min(ROW_BLOCK, m - r0)
             if has_w:
-                softmax_block(Z, r0, nb, i0 + r0, labels, weights, gsum, rest, 1)
+                softmax_block(Z, r0, nb, i0 + r0, labels, weights, acc, 1)
             else:
-                softmax_block(Z, r0, nb, i0 + r0, labels, weights, gsum, rest, 0)
-        for c in range(k):
-            g = F32(0)
-            for r in range(ROW_BLOCK):
-                g += gsum[c, r]
-            rest[c] += g
+                softmax_block(Z, r0, nb, i0 + r0, labels, weights, acc, 0)
+        acc_flush_(acc, rest)
 
     return impl
 
@@ -937,16 +983,19 @@ def streamed_rows_(X, Y, labels, weights, has_w, W, b, loss, start, stop, R, G, 
     k, d = W.shape
     Z = np.zeros((k, ROW_BLOCK), W.dtype)
     A = np.zeros((k, G.shape[1]), W.dtype)
+    acc = np.zeros((k + 3, ROW_BLOCK), W.dtype)  # the loss's sums, lane by lane
     pf = prefetch_plan_(k, d, X.strides[0], X.itemsize, FWD_ROWS)
     for i0 in range(start, stop, ROW_BLOCK):
         nb = min(ROW_BLOCK, stop - i0)
         for r0 in range(0, ROW_BLOCK, FWD_ROWS):  # Z = (X_b Wᵀ + b)ᵀ, prefetching its own rows
             _fwd_block_(X, i0, r0, nb, W, b, 0, k, Z, X, (i0 + r0) * X.strides[0], pf)
-        _block_loss_(Z, nb, i0, Y, weights, has_w, loss, rest)  # Z ← w δ
+        _block_loss_(Z, nb, i0, Y, weights, has_w, loss, acc)  # Z ← w δ
         backward_tile_(X, i0, nb, d, Z, 0, A)  # A += (w Δ)ᵀ X_b
         if (i0 - start) % FLUSH == FLUSH - ROW_BLOCK:
             _flush_(A, G, F32(0))
+            acc_flush_(acc, rest)
     _flush_(A, G, F32(0))
+    acc_flush_(acc, rest)
 
 
 @njit(nogil=True, fastmath=FASTMATH, error_model="numpy", cache=True)
@@ -1065,11 +1114,11 @@ def pass_sums(X, Y, labels, weights, W, b, loss, n_threads, sums, *, mu=None, in
     if n == 0:
         return
     if loss == CROSS_ENTROPY:
-        labels = np.asarray(labels, np.int64)
+        labels = np.ascontiguousarray(labels, np.int64)
     elif Y.dtype != dt:
         Y = Y.astype(dt)
     has_w = weights is not None
-    weights = np.asarray(weights, dt) if has_w else _DUMMIES.setdefault(("w", dt), np.ones(1, dt))
+    weights = np.ascontiguousarray(weights, dt) if has_w else _DUMMIES.setdefault(("w", dt), np.ones(1, dt))
     standardize = mu is not None or inv_sigma is not None
     in_place = not standardize and X.dtype == dt and X.strides[1] == X.itemsize and X.strides[0] > 0
     if standardize:
