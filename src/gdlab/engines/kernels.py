@@ -960,14 +960,21 @@ def direct_rows_(X, Y, labels, weights, has_w, W, b, loss, start, stop, R, G, re
     see :func:`pass_sums`), the last output's z is 0."""
     k = rest.shape[0] - 3
     Z, V, bits, w, mx, den = scratch_(k, R, W)
+    A = np.zeros((W.shape[0], G.shape[1]), W.dtype)  # the sums of up to FLUSH rows
     pf = prefetch_plan_(W.shape[0], W.shape[1], X.strides[0], X.itemsize, FWD_ROWS)
+    pending = 0
     for i0 in range(start, stop, R):
         m = min(R, stop - i0)
         forward_tile_(X, i0, m, W, b, Z, X, i0 + PREFETCH_AHEAD, pf)  # Z = (X_tile Wᵀ + b)ᵀ
         for r in range(m if W.shape[0] < k else 0):
             Z[k - 1, r] = 0
         loss_tile_(Z, m, i0, Y, labels, weights, has_w, loss, V, bits, w, mx, den, rest)  # Z ← w δ
-        backward_tile_(X, i0, m, W.shape[1], Z, 0, G)  # G += (w Δ)ᵀ X_tile (W's rows)
+        backward_tile_(X, i0, m, W.shape[1], Z, 0, A)  # A += (w Δ)ᵀ X_tile (W's rows)
+        pending += m
+        if pending >= FLUSH:
+            _flush_(A, G, F32(0))
+            pending = 0
+    _flush_(A, G, F32(0))
 
 
 @njit(nogil=True, fastmath=FASTMATH, error_model="numpy", cache=True)
