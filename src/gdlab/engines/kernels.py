@@ -1036,6 +1036,43 @@ def copied_rows_(X, Y, labels, weights, has_w, mu, inv_sigma, standardize, W, b,
         backward_tile_(T, 0, m, d, Z, 0, G)
 
 
+@njit(nogil=True, fastmath=FASTMATH, error_model="numpy", cache=True)
+def streamed_copied_rows_(X, Y, labels, weights, has_w, mu, inv_sigma, standardize, W, b, loss,
+                          start, stop, G, rest):
+    """:func:`streamed_rows_` for X in another dtype than W's, or standardized: each
+    block of ``ROW_BLOCK`` rows is first copied into a buffer in W's dtype (in L1),
+    x' = (x − μ)·(1/σ) when ``standardize``, while the next rows are prefetched."""
+    k, d = W.shape
+    T = np.zeros((ROW_BLOCK, d), W.dtype)
+    Z = np.zeros((k, ROW_BLOCK), W.dtype)
+    A = np.zeros((k, G.shape[1]), W.dtype)
+    acc = np.zeros((k + 3, ROW_BLOCK), W.dtype)
+    mu_t = np.empty(d, W.dtype)
+    s_t = np.empty(d, W.dtype)
+    for j in range(d):
+        mu_t[j] = mu[j] if standardize else 0
+        s_t[j] = inv_sigma[j] if standardize else 1
+    pf = prefetch_plan_(k, d, X.strides[0], T.itemsize, FWD_ROWS)
+    for i0 in range(start, stop, ROW_BLOCK):
+        nb = min(ROW_BLOCK, stop - i0)
+        for r in range(nb):
+            for j in range(d):
+                T[r, j] = X[i0 + r, j]  # in W's dtype
+            if standardize:
+                for j in range(d):
+                    T[r, j] = (T[r, j] - mu_t[j]) * s_t[j]
+        for r0 in range(0, ROW_BLOCK, FWD_ROWS):  # and prefetch the next block of X
+            _fwd_block_(T, 0, r0, nb, W, b, 0, k, Z, X,
+                        (i0 + ROW_BLOCK + r0) * X.strides[0], pf)
+        _block_loss_(Z, nb, i0, Y, weights, has_w, loss, acc)
+        backward_tile_(T, 0, nb, d, Z, 0, A)
+        if (i0 - start) % FLUSH == FLUSH - ROW_BLOCK:
+            _flush_(A, G, F32(0))
+            acc_flush_(acc, rest)
+    _flush_(A, G, F32(0))
+    acc_flush_(acc, rest)
+
+
 @njit(nogil=True, error_model="numpy", cache=True)
 def _flush_(A, G, zero):
     """G += A (float64), A ← 0: the data-dtype partial sum joins the float64 total."""
@@ -1152,6 +1189,9 @@ def pass_sums(X, Y, labels, weights, W, b, loss, n_threads, sums, *, mu=None, in
         Gt = G[t, : W.shape[0]]
         if in_place and streamed:
             streamed_rows_(X, Y, labels, weights, has_w, W, b, loss, lo, hi, R, Gt, rest[t])
+        elif streamed:
+            streamed_copied_rows_(X, Y, labels, weights, has_w, mu, inv_sigma, standardize, W, b,
+                                  loss, lo, hi, Gt, rest[t])
         elif in_place:
             direct_rows_(X, Y, labels, weights, has_w, W, b, loss, lo, hi, R, Gt, rest[t])
         else:
