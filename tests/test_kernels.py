@@ -207,6 +207,12 @@ def test_pass_sums_checks_its_buffer():
         K.pass_sums(X, Y, labels, None, W, b, K.SQUARED, 1, np.zeros(12))
     with pytest.raises(ValueError, match=r"at least 7 columns, got shape \(10, 3\)"):
         K.pass_sums(X[:, :3], Y, labels, None, W, b, K.SQUARED, 1, np.zeros(11))
+    with pytest.raises(ValueError, match=r"Y must have shape \(10, 1\), got \(9, 1\)"):
+        K.pass_sums(X, Y[:9], labels, None, W, b, K.SQUARED, 1, np.zeros(11))
+    with pytest.raises(ValueError, match=r"weights must have shape \(10,\), got \(3,\)"):
+        K.pass_sums(X, Y, labels, np.ones(3), W, b, K.SQUARED, 1, np.zeros(11))
+    with pytest.raises(ValueError, match=r"labels must have shape \(10,\), got \(4,\)"):
+        K.pass_sums(X, Y, np.zeros(4, np.int64), None, W, b, K.CROSS_ENTROPY, 1, np.zeros(11))
 
 
 def test_polynomial_log_is_float32_accurate():

@@ -1116,7 +1116,11 @@ def pass_threads(n: int, d: int, n_threads: int) -> int:
     return max(1, min(n_threads, worth, n))
 
 
-def pass_sums(X, Y, labels, weights, W, b, loss, n_threads, sums, *, mu=None, inv_sigma=None) -> None:
+def pass_sums(
+    X: np.ndarray, Y: np.ndarray, labels: np.ndarray, weights: np.ndarray | None, W: np.ndarray,
+    b: np.ndarray, loss: int, n_threads: int, sums: np.ndarray, *, mu: np.ndarray | None = None,
+    inv_sigma: np.ndarray | None = None,
+) -> None:
     r"""One read of X at (W, b); ADDS the pass's sums into ``sums``.
 
     Parameters
@@ -1129,7 +1133,7 @@ def pass_sums(X, Y, labels, weights, W, b, loss, n_threads, sums, *, mu=None, in
         Float targets for squared error and bce (a strided view such as
         ``block[:, d:d+1]`` is fine); a dummy for cross-entropy (see :func:`targets`).
     labels : ndarray of shape (n,), int64
-        Class indices for cross-entropy; a dummy otherwise.
+        Class indices in [0, k) for cross-entropy (not checked); a dummy otherwise.
     weights : ndarray of shape (n,) or None
         Row weights w_i (0 drops a row: another split, padding); None: all 1.
     W, b : ndarrays of shape (k, d) and (k,)
@@ -1157,10 +1161,19 @@ def pass_sums(X, Y, labels, weights, W, b, loss, n_threads, sums, *, mu=None, in
                          f"{sums.dtype} {sums.shape}")
     if n == 0:
         return
+    W, b = np.ascontiguousarray(W), np.ascontiguousarray(b)
     if loss == CROSS_ENTROPY:
         labels = np.ascontiguousarray(labels, np.int64)
-    elif Y.dtype != dt:
-        Y = Y.astype(dt)
+        if labels.shape != (n,):
+            raise ValueError(f"labels must have shape ({n},), got {labels.shape}")
+    else:
+        Y = Y.reshape(n, 1) if Y.ndim == 1 else Y
+        if Y.shape != (n, k):
+            raise ValueError(f"Y must have shape ({n}, {k}), got {Y.shape}")
+        if Y.dtype != dt:
+            Y = Y.astype(dt)
+    if weights is not None and np.shape(weights) != (n,):
+        raise ValueError(f"weights must have shape ({n},), got {np.shape(weights)}")
     has_w = weights is not None
     weights = np.ascontiguousarray(weights, dt) if has_w else _DUMMIES.setdefault(("w", dt), np.ones(1, dt))
     standardize = mu is not None or inv_sigma is not None
@@ -1227,7 +1240,8 @@ def finish_(G, gb, W, scale, l2, l1, gW, gbo):
     return math.sqrt(sq)
 
 
-def finish(sums, W, *, scale: float, l2: float, l1: float, gW, gb) -> float:
+def finish(sums: np.ndarray, W: np.ndarray, *, scale: float, l2: float, l1: float,
+           gW: np.ndarray, gb: np.ndarray) -> float:
     r"""The gradient from the sums of :func:`pass_sums`.
 
     gW ← scale·G + λ₂W + λ₁ sign(W) (a subgradient; sign(0) = 0), gb ← scale·g_b, in
