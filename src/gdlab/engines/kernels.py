@@ -11,7 +11,8 @@ the only large thing an epoch touches. Here X streams from memory once; each row
 through the forward product, the loss and the backward product while it is in cache:
 
 - one or two outputs (linear and logistic regression; memory-bound) in blocks of 8
-  rows, all three steps while the block is in L1 (:func:`streamed_rows_`);
+  rows, all three steps while the block is in L1 (:func:`streamed_rows_`; with X in
+  another dtype or standardized on load, :func:`streamed_copied_rows_`);
 - more classes (softmax; bound by the multiply-adds) in tiles of about ``TILE_BYTES``:
   the forward products of the tile while the rows further on are prefetched, the loss
   of the whole tile, then the backward products (:func:`direct_rows_`). Cross-entropy
@@ -26,11 +27,11 @@ Per-row quantities (δ and ℓ unscaled; the caller picks the scale):
 The products, and for float32 the losses, are written as LLVM IR (numba intrinsics,
 :class:`_Emit`): numba's auto-vectorizer keeps the accumulators of a ``for j`` loop in
 memory or reduces each dot product on its own (half the FMA rate), and leaves loops of
-8 rows scalar. Written out, a forward block (:func:`fwd_block`: 4 rows × up to 4
-classes) and a backward block (:func:`bwd_block`: 2 classes × up to 8 vectors of
-columns) hold 16 vector accumulators in registers, near the CPU's FMA peak on data in
-cache; the block losses (:func:`block_loss`, :func:`softmax_block`) work on 8 rows in
-one vector.
+8 rows scalar. Written out, a forward block (:func:`fwd_block`: 4 rows × up to 5
+classes) and a backward block (:func:`bwd_block`: up to 3 classes × 6 vectors of
+columns, or 2 × 8) hold up to 20 vector accumulators in registers, near the CPU's FMA
+peak on data in cache; the block losses (:func:`block_loss`, :func:`softmax_block`)
+work on 8 rows in one vector.
 
 Sums run in the compute dtype (W's) inside a tile or ``FLUSH`` rows and in float64
 across them, so a float32 gradient over millions of rows loses no more than a tile's
@@ -72,7 +73,7 @@ def _vector_registers() -> int:
 
 
 # register blocks: forward 4 rows × MAX_CLASSES classes, backward 2 classes × MAX_VECTORS
-# vectors of columns; with 32 registers 25 and 26 of them in use, with 16 no spills
+# vectors of columns (or 3 × 6); with 32 registers at most 27 in use, with 16 no spills
 MAX_CLASSES, MAX_VECTORS = (5, 8) if _vector_registers() == 32 else (2, 4)
 TILE_BYTES = 24 << 10  # a tile of X this size stays in L1 while both products use it
 MIN_TILE_ROWS, MAX_TILE_ROWS = 16, 512  # wide rows: a few rows per tile (in L2), never fewer
