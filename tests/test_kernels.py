@@ -275,7 +275,8 @@ def test_fused_pass_is_pass_sums_then_finish():
 
 # --- the weighted mini-batch epoch --------------------------------------------------------------
 def batch_loop(X, Y, labels, w, order, W, b, *, code, half, batch_size, lr, l2, l1):
-    """The definition, one batch at a time in float64: weighted means, then p ← p − η g."""
+    """The definition, one batch at a time in float64: the mean of the weighted row losses
+    (divided by the batch's rows, as every engine takes weights), then p ← p − η g."""
     W, b = W.astype(np.float64), b.astype(np.float64)
     losses = []
     k = W.shape[0]
@@ -283,11 +284,8 @@ def batch_loop(X, Y, labels, w, order, W, b, *, code, half, batch_size, lr, l2, 
         rows = order[start : start + batch_size]
         s = reference_sums(X[rows], Y if code == K.CROSS_ENTROPY else Y[rows],
                            labels[rows] if code == K.CROSS_ENTROPY else labels, w[rows], W, b, code)
-        wsum = s[-1]
-        if wsum == 0:
-            losses.append(0.0)
-            continue
-        n_eff = wsum if code == K.CROSS_ENTROPY else wsum * k
+        m = len(rows)
+        n_eff = m if code == K.CROSS_ENTROPY else m * k
         c = 2.0 if code == K.SQUARED and not half else 1.0
         loss = s[-3] / n_eff * (0.5 if half else 1.0)
         gW = c / n_eff * s[: W.size].reshape(W.shape) + l2 * W + l1 * np.sign(W)
@@ -313,7 +311,7 @@ def test_minibatch_epoch_with_weights_and_l1_matches_a_batch_loop(loss, weighted
     losses, _ = K.minibatch_epoch(
         X, Y, labels, order, Wk, bk, loss=code, half=False, rule="sgd", momentum=0.0,
         bufW=np.zeros((0, 0)), bufb=np.zeros(0), has_buf=False, weights=w, l1=0.02, **opts)
-    assert losses[0] == 0.0  # the weightless batch: no update, loss 0
+    assert losses[0] == 0.0  # the weightless batch: a zero data loss (only the penalties move it)
     np.testing.assert_allclose(losses, ref_losses, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(Wk, ref_W, **F64)
     np.testing.assert_allclose(bk, ref_b, **F64)

@@ -316,6 +316,7 @@ def build(
     if model is None:
         model = initial_model(data, cfg, kind=kind, task=task, rows=cfg.resolved_batch_size(n_rows),
                               seed=seed_model, n_features=n_features)
+        _start_at_the_mean(model, cfg, task, _target_mean(data, splits))
     elif model.in_features != n_features:
         raise GdlabError(
             f"the model takes {model.in_features} features, but {data.name} has "
@@ -392,9 +393,15 @@ def auto_lr(cfg: TrainConfig, feed, *, loss: str, kind: str) -> tuple[float, str
     the step by 1/(1 − μ),
     so η is scaled by (1 − μ). λ comes from up to :data:`AUTO_SAMPLE_ROWS` training rows
     (as the model sees them: encoded and standardized). With hidden layers η is at most
-    :data:`MLP_LR`; with adam it is :data:`ADAM_LR`.
+    :data:`MLP_LR`; with adam it is :data:`ADAM_LR`, times the target's standard deviation
+    for the squared error (Adam moves each parameter by about η per step, and a
+    regression's weights must reach the target's scale).
     """
-    if cfg.optimizer == "adam":
+    if cfg.optimizer == "adam":  # Adam moves each parameter by about η per step
+        scale = _target_scale(feed) if loss in ("mse", "half-mse") else 1.0
+        if scale != 1.0:
+            return ADAM_LR * scale, (f"Adam's usual step {ADAM_LR:g} times the target's standard "
+                                     f"deviation {scale:.4g}, the scale its weights must reach")
         return ADAM_LR, "Adam's usual step"
     X, w = _sample_rows(feed)
     if cfg.bias:
@@ -421,6 +428,41 @@ def auto_lr(cfg: TrainConfig, feed, *, loss: str, kind: str) -> tuple[float, str
     if kind == "mlp" and lr > MLP_LR:
         lr, how = MLP_LR, f"{how}, capped at {MLP_LR:g} with hidden layers"
     return min(lr, 1e3), how
+
+
+def _target_scale(feed) -> float:
+    """The standard deviation of a regression target over the training rows (≥ 1)."""
+    ys = []
+    for piece in feed.pieces("train"):
+        piece = piece.standardized()
+        ys.append(piece.y.detach().to("cpu", torch.float64).numpy().reshape(len(piece.y), -1))
+        if sum(len(y) for y in ys) >= AUTO_SAMPLE_ROWS:
+            break
+    y = np.concatenate(ys) if ys else np.zeros((1, 1))
+    return max(1.0, float(y.std(axis=0).max()))
+
+
+def _target_mean(data, splits) -> np.ndarray | None:
+    """The training target's mean per output (a stream's from its statistics pass)."""
+    if isinstance(data, StreamData):
+        return None if data.target_mean is None else np.array([data.target_mean])
+    if splits is None or splits.y_train is None or len(splits.y_train) == 0:
+        return None
+    y = np.asarray(splits.y_train, dtype=np.float64)
+    return y.reshape(len(y), -1).mean(axis=0)
+
+
+def _start_at_the_mean(model, cfg: TrainConfig, task: str, mean) -> None:
+    """A regression model on standardized (so centred) features, with PyTorch's default
+    initialization, starts its output bias at the training target's mean — where a linear
+    model's optimal intercept is for centred features — so the first epochs learn the
+    features, not the offset (``init_std`` keeps d2l's bias of 0; ``--no-bias`` has none;
+    raw features keep the default start, as the course's experiments use it)."""
+    if (task != "regression" or cfg.init_std is not None or not cfg.bias or not cfg.standardize
+            or mean is None):
+        return
+    with torch.no_grad():
+        model.layers[-1].bias.copy_(torch.as_tensor(mean, dtype=model.layers[-1].bias.dtype))
 
 
 def _sample_rows(feed) -> tuple[np.ndarray, np.ndarray | None]:

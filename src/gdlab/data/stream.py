@@ -437,6 +437,7 @@ class StreamData:
     mean: np.ndarray
     std: np.ndarray
     seed: int = 0
+    target_mean: float | None = None  # a regression target's mean over the training rows
     val_fraction: float = 0.0
     test_fraction: float = 0.0
     meta: dict = field(default_factory=dict)
@@ -560,6 +561,7 @@ def _statistics(source, path, *, target, val_fraction, test_fraction, seed, cach
     labels: set = set()
     numeric_target, integral = True, True
     rows = [0, 0, 0]
+    target_sum = 0.0
 
     def stale() -> bool:
         return cache is not None and cache.csv_hash() != cache.recorded_hash()
@@ -584,6 +586,8 @@ def _statistics(source, path, *, target, val_fraction, test_fraction, seed, cach
         for s in (TRAIN, VAL, TEST):
             rows[s] += int((ids == s).sum())
         Xt = X[keep]
+        if numeric_target:
+            target_sum += float(np.sum(y[keep], dtype=np.float64))
         n = len(Xt)
         if n:
             cm = Xt.mean(axis=0, dtype=np.float64)
@@ -612,4 +616,5 @@ def _statistics(source, path, *, target, val_fraction, test_fraction, seed, cach
         source=source, name=str(path), task=task, classes=classes,
         n_train=rows[TRAIN], n_val=rows[VAL], n_test=rows[TEST], mean=mean, std=std, seed=seed,
         val_fraction=val_fraction, test_fraction=test_fraction,
+        target_mean=target_sum / rows[TRAIN] if task == "regression" else None,
     )

@@ -41,7 +41,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 
 from .base import EpochResult, update_
@@ -214,7 +213,7 @@ class FastEngine(ManualEngine):
         code = kernels.LOSS_CODES[self.loss]
         Y, labels = kernels.targets(y.contiguous().numpy() if code == kernels.CROSS_ENTROPY else y.numpy(),
                                     code, W.numpy().dtype)
-        _pass_sums(
+        kernels.pass_sums(
             X.numpy(), Y, labels, None if w is None else w.numpy(), W.numpy(), b.numpy(), code,
             _kernel_threads(), acc.numpy(),
             mu=None if shift is None else shift.numpy(), inv_sigma=None if scale is None else scale.numpy(),
@@ -359,7 +358,7 @@ class FastEngine(ManualEngine):
             self._ahead = (self._key(feed), nxt, val)
             return EpochResult([p.loss], norm, train=(nxt.loss, nxt.accuracy), val=val)
         rows = feed.rows()
-        if rows is not None and on_step is None and self.runs_epochs(rows[0], weighted=rows[2] is not None):
+        if rows is not None and on_step is None and self.runs_epochs(rows[0]):
             X, y, w = rows
             losses, norm = self.minibatch_epoch(X, y, feed.order(epoch), w=w,
                                                 batch_size=feed.batch_size, lr=lr)
@@ -367,18 +366,14 @@ class FastEngine(ManualEngine):
         return super().epoch(feed, epoch=epoch, lr=lr, on_step=on_step)
 
     # --- a whole mini-batch epoch -------------------------------------------------------------
-    def runs_epochs(self, X: torch.Tensor, *, weighted: bool = False) -> bool:
+    def runs_epochs(self, X: torch.Tensor) -> bool:
         """Whether :meth:`minibatch_epoch` can run the mini-batch epochs over the training
         rows X: the compiled kernel's conditions (:meth:`uses_kernel`, or a run of at least
         :data:`COMPILED_MIN_UPDATES` updates on the CPU) and an update rule it covers
         (``sgd``, ``momentum``, ``nesterov``; ``adam`` steps one batch at a time)."""
         eligible = self.uses_kernel(X) or (self.many_updates and self.single_layer and X.device.type == "cpu"
                                             and X.dtype in (torch.float32, torch.float64))
-        if not (self.rule in COMPILED_RULES and eligible and X.is_contiguous()):
-            return False  # (checked first: the kernels, and numba, are imported only when used)
-        from . import kernels
-
-        return not ((self.l1 or weighted) and not hasattr(kernels, "pass_sums"))  # (provisional)
+        return self.rule in COMPILED_RULES and eligible and X.is_contiguous()
 
     def minibatch_epoch(
         self, X: torch.Tensor, y: torch.Tensor, order: torch.Tensor, *, batch_size: int, lr: float,
@@ -414,7 +409,7 @@ class FastEngine(ManualEngine):
             bufb = bufs[1].contiguous() if has_bias else b.new_zeros(b.shape)
         else:
             bufW, bufb = torch.zeros_like(W), torch.zeros_like(b)
-        losses, norm = _minibatch_epoch(
+        losses, norm = kernels.minibatch_epoch(
             Xn, Y, labels, order.numpy(), W.numpy(), b.numpy(), batch_size=batch_size,
             loss=code, half=self.loss == "half-mse", rule=self.rule, lr=lr, l2=self.l2,
             l1=self.l1, momentum=self.momentum, bufW=bufW.numpy(), bufb=bufb.numpy(),
@@ -425,75 +420,3 @@ class FastEngine(ManualEngine):
         if self.rule != "sgd" and len(losses):
             self.state["buf"] = [bufW, bufb] if has_bias else [bufW]  # as update_ keeps them
         return losses.tolist(), norm
-
-
-# --- the kernels' interface ------------------------------------------------------------------
-# Provisional: the kernels are being extended with per-row weights, on-the-fly
-# standardization and L1 (pass_sums / finish). Until then these adapters give the same
-# results from what kernels.py has, falling back to numpy where it has nothing.
-def _pass_sums(X, Y, labels, weights, W, b, loss, n_threads, sums, *, mu=None, inv_sigma=None):
-    from . import kernels
-
-    if hasattr(kernels, "pass_sums"):
-        kernels.pass_sums(X, Y, labels, weights, W, b, loss, n_threads, sums, mu=mu, inv_sigma=inv_sigma)
-        return
-    k, d = W.shape
-    if mu is not None or weights is not None or X.shape[1] != d or not X.flags.c_contiguous \
-            or X.dtype != W.dtype or (loss != kernels.CROSS_ENTROPY and not Y.flags.c_contiguous):
-        _numpy_sums(X, Y, labels, weights, W, b, loss, sums, mu=mu, inv_sigma=inv_sigma)
-        return
-    gW, gb = np.empty_like(W), np.empty_like(b)
-    total, correct, _ = kernels.fused_pass(X, Y, labels, W, b, loss, n_threads, scale=1.0, l2=0.0,
-                                           gW=gW, gb_out=gb)
-    sums[: k * d] += gW.reshape(-1)
-    sums[k * d : k * d + k] += gb
-    sums[-3] += total
-    sums[-2] += correct
-    sums[-1] += X.shape[0]
-
-
-def _numpy_sums(X, Y, labels, weights, W, b, loss, sums, *, mu, inv_sigma) -> None:
-    from . import kernels
-
-    k, d = W.shape
-    Xf = X[:, :d].astype(np.float64)
-    if mu is not None:
-        Xf = (Xf - mu) * inv_sigma
-    Z = Xf @ W.T.astype(np.float64) + b
-    w = np.ones(len(Xf)) if weights is None else weights.astype(np.float64)
-    if loss == kernels.SQUARED:
-        D = Z - Y
-        ell = (D * D).sum(1)
-        correct = 0.0
-    elif loss == kernels.BCE:
-        Yf = Y.astype(np.float64)
-        ell = (np.maximum(Z, 0) - Z * Yf + np.log1p(np.exp(-np.abs(Z)))).sum(1)
-        D = 1 / (1 + np.exp(-Z)) - Yf
-        correct = float((w * ((Z > 0) == (Yf > 0.5)).sum(1)).sum())
-    else:
-        m = Z.max(1, keepdims=True)
-        lse = m[:, 0] + np.log(np.exp(Z - m).sum(1))
-        ell = lse - Z[np.arange(len(Z)), labels]
-        D = np.exp(Z - lse[:, None])
-        D[np.arange(len(Z)), labels] -= 1
-        correct = float((w * (Z.argmax(1) == labels)).sum())
-    D *= w[:, None]
-    sums[: k * d] += (D.T @ Xf).reshape(-1)
-    sums[k * d : k * d + k] += D.sum(0)
-    sums[-3] += float((w * ell).sum())
-    sums[-2] += correct
-    sums[-1] += float(w.sum())
-
-
-def _minibatch_epoch(X, Y, labels, order, W, b, *, batch_size, loss, half, rule, lr, l2, l1,
-                     momentum, bufW, bufb, has_buf, weights):
-    from . import kernels
-
-    if weights is None and not l1:
-        return kernels.minibatch_epoch(
-            X, Y, labels, order, W, b, batch_size=batch_size, loss=loss, half=half, rule=rule,
-            lr=lr, l2=l2, momentum=momentum, bufW=bufW, bufb=bufb, has_buf=has_buf)
-    return kernels.minibatch_epoch(
-        X, Y, labels, order, W, b, batch_size=batch_size, loss=loss, half=half, rule=rule,
-        lr=lr, l2=l2, momentum=momentum, bufW=bufW, bufb=bufb, has_buf=has_buf,
-        weights=weights, l1=l1)

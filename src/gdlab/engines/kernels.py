@@ -1356,8 +1356,9 @@ def minibatch_epoch_(X, Y, labels, weights, has_w, order, batch_size, loss, half
     r"""One epoch of mini-batch updates of one linear layer, in place on W (k, d), b (k,).
 
     Batch t holds the rows ``order[t·B : (t+1)·B]`` (the last one may be shorter), read
-    from X by index. For each batch, with weights w_i (1 without ``has_w``) and
-    N = Σ w_i (cross-entropy) or k·Σ w_i::
+    from X by index. For each batch of m rows, with weights w_i (1 without ``has_w``) and
+    N = m (cross-entropy) or k·m — the mean of the weighted row losses, as every engine
+    takes weights (``gdlab.losses``; the feeds scale them to average 1)::
 
         L_t = (1/N) Σ_i w_i ℓ_i,   g_W = (c/N) Σ_i w_i δ_i x_iᵀ + λ₂W + λ₁ sign(W),
         g_b = (c/N) Σ_i w_i δ_i
@@ -1366,7 +1367,7 @@ def minibatch_epoch_(X, Y, labels, weights, has_w, order, batch_size, loss, half
     ``gdlab.engines.base.update_``: ``sgd`` p ← p − η g; ``momentum`` v ← μv + g (v = g
     the first time), p ← p − η v; ``nesterov`` the same v, p ← p − η (g + μv). The
     velocities live in ``bufW``, ``bufb`` (``has_buf``: they hold a previous step's). A
-    batch whose weights sum to 0 changes nothing and records the loss 0.
+    batch whose rows all weigh 0 has a zero data gradient (only the penalties move it).
 
     Writes L_t into ``losses[t]`` and stops after the first batch whose loss is not
     finite (as the training loop does). Returns (batches run, ‖(g_W, g_b)‖ of the last).
@@ -1414,17 +1415,13 @@ def minibatch_epoch_(X, Y, labels, weights, has_w, order, batch_size, loss, half
             if pending >= FLUSH or t0 + MB_TILE >= stop:
                 _flush_(A, G, zero)
                 pending = 0
-        total, wsum = rest[k], rest[k + 2]
-        if wsum == 0.0:  # every row weighs 0: no update
-            losses[t] = 0.0
-            norm = 0.0
-            continue
+        total, rows = rest[k], float(stop - start)
         if loss == CROSS_ENTROPY:
-            scale = 1.0 / wsum
-            mean = total / wsum
+            scale = 1.0 / rows
+            mean = total / rows
         else:
-            scale = (1.0 if half or loss == BCE else 2.0) / (wsum * k)
-            mean = total / (wsum * k) * (0.5 if half else 1.0)
+            scale = (1.0 if half or loss == BCE else 2.0) / (rows * k)
+            mean = total / (rows * k) * (0.5 if half else 1.0)
         norm = finish_(G, rest[:k], W, scale, l2, l1, gW, gbo)  # gW, gbo ← the gradient
         if rule == SGD:
             for c in range(k):

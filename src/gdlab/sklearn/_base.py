@@ -104,6 +104,11 @@ class BaseGD(BaseEstimator):
         "warm_start": ["boolean"],
     }
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # made dense (when it fits): a one-hot encoder's output
+        return tags
+
     # --- what a subclass defines -------------------------------------------------------
     def _architecture(self, n_classes: int | None) -> tuple[str, str, int, str]:
         """(model kind, gdlab loss name, number of outputs, task) for the settings."""
