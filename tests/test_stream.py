@@ -195,3 +195,18 @@ def test_a_file_too_big_for_memory_is_streamed_automatically(npy_file, monkeypat
     run = gdlab.train(data=str(path), optimizer="gd", epochs=2, log=said.append)
     assert any("streaming it from disk" in line for line in said)
     assert run.config["stream"] is True
+
+
+def test_a_file_cut_short_while_streaming_is_an_error_not_a_crash(npy_file):
+    """A full pass maps each chunk of the file; a file truncated between two passes is
+    reported by name (mapping past its end would kill the process with SIGBUS)."""
+    path, X, _y = npy_file
+    s = open_stream(path, val_fraction=0, test_fraction=0, log=lambda _m: None)
+    first = [(a, block.copy()) for a, block in s.source.blocks(s.chunks)]
+    assert sum(len(b) for _a, b in first) == 5000
+    np.testing.assert_array_equal(first[2][1][:, :4], X[first[2][0] : first[2][0] + len(first[2][1])])
+    with open(path, "r+b") as f:
+        f.truncate(path.stat().st_size // 2)
+    with pytest.raises(GdlabError, match="changed while it was read"):
+        for _ in s.source.blocks(s.chunks):
+            pass

@@ -626,7 +626,7 @@ def ddp_row(report: Report, path: Path, *, quick: bool, log) -> None:
     import subprocess
     import sys
 
-    epochs = 3 if quick else 5
+    epochs = 3 if quick else 15
     for key, extra, what in (("ddp:2", ["--optimizer", "gd"], "full batch"),
                              ("ddp:2:mb", ["--optimizer", "minibatch", "--batch-size", "256"], "batch 256")):
         rates = []

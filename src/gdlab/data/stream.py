@@ -2,11 +2,10 @@
 
 Sources (each yields row ranges, "chunks", and reads one range at a time):
 
-- ``.npy``: positioned reads (``os.preadv``) of a chunk's rows into a buffer — no memory
-  map, so resident memory stays at the buffers in use; a full pass reads blocks of about
-  a megabyte into two reused buffers, the next block read by a second thread while the
-  current one is computed (the kernel folds the standardization in, so the raw bytes are
-  the only copy);
+- ``.npy``: positioned reads (``os.preadv``) of a chunk's rows for mini-batches and the
+  statistics pass; a full pass reads each chunk through a read-only shared mapping of
+  just that chunk (no copy: the kernel folds the standardization in and reads the page
+  cache itself), unmapped before the next, so resident memory stays at one chunk;
 - ``.parquet``: one row group at a time through pyarrow;
 - ``.csv``: converted once, in chunks, to a Parquet file cached next to the data
   (``<name>.csv.gdlab.parquet``, or in the user cache directory when the data's folder is
@@ -33,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import mmap
 import os
 import threading
 from collections.abc import Iterator
@@ -45,9 +45,9 @@ from gdlab.data.target import MAX_INTEGER_CLASSES, encode_labels
 from gdlab.errors import GdlabError
 
 CHUNK_BYTES = 16 * 2**20  # bytes of file data per chunk (the unit of shuffling and sharding)
-BLOCK_BYTES = 2**20  # bytes per read of a full pass: a block stays in cache while it is used
 MIN_CHUNKS = 20  # cut small files finer, so shuffling and sharding by chunk stay meaningful
 SHUFFLE_CHUNKS = 4  # chunks mixed together in the shuffle buffer
+SPLIT_CACHE_ROWS = 16_000_000  # rows whose splits are kept (one byte each) rather than rehashed
 AUTO_STREAM_FRACTION = 0.5  # stream automatically when a file exceeds this share of free memory
 STREAM_SUFFIXES = (".npy", ".parquet", ".pq", ".csv")
 TRAIN, VAL, TEST = 0, 1, 2
@@ -133,7 +133,6 @@ class NpySource:
         self.target_name = "y" if target is None else f"column {self.target_col}"
         rows = max(1, min(CHUNK_BYTES // self.row_bytes, math.ceil(self.n_rows / MIN_CHUNKS)))
         self._ranges = [(a, min(a + rows, self.n_rows)) for a in range(0, self.n_rows, rows)]
-        self.block_rows = max(1, BLOCK_BYTES // self.row_bytes)
 
     @property
     def target_last(self) -> bool:
@@ -171,32 +170,25 @@ class NpySource:
         return self.split_columns(self.read_rows(*self._ranges[i]))
 
     def blocks(self, chunks: list[int]) -> Iterator[tuple[int, np.ndarray]]:
-        """(first row, raw block) over the chunks, about BLOCK_BYTES at a time, read ahead
-        by a second thread into two reused buffers. A block is valid until the next one."""
-        spans = [(a, min(a + self.block_rows, stop)) for i in chunks
-                 for start, stop in [self._ranges[i]] for a in range(start, stop, self.block_rows)]
-        if not spans:
-            return
-        bufs = [np.empty((self.block_rows, self.n_columns), dtype=self.dtype) for _ in range(2)]
-        result: dict = {}
-
-        def fetch(j: int) -> None:
-            try:
-                result[j] = self.read_rows(*spans[j], out=bufs[j % 2])
-            except BaseException as e:  # reported by the consumer
-                result[j] = e
-
-        reader = threading.Thread(target=fetch, args=(0,), daemon=True)
-        reader.start()
-        for j in range(len(spans)):
-            reader.join()
-            block = result.pop(j)
-            if isinstance(block, BaseException):
-                raise block
-            if j + 1 < len(spans):  # the other buffer is free: read the next block into it
-                reader = threading.Thread(target=fetch, args=(j + 1,), daemon=True)
-                reader.start()
-            yield spans[j][0], block
+        """(first row, raw block) per chunk, for a full pass: a read-only view of the file's
+        own pages (a shared mapping of just that chunk, its page tables filled at once), so
+        the pass reads the bytes once, with no copy. The mapping is dropped when the next
+        block is asked for and no view of it is left."""
+        populate = getattr(mmap, "MAP_POPULATE", 0)
+        for i in chunks:
+            a, b = self._ranges[i]
+            start = self.offset + a * self.row_bytes
+            aligned = start - start % mmap.ALLOCATIONGRANULARITY
+            length = start - aligned + (b - a) * self.row_bytes
+            if os.fstat(self._file()).st_size < start + (b - a) * self.row_bytes:  # not a SIGBUS
+                raise GdlabError(f"{self.path}: the file changed while it was read (rows {a}..{b})")
+            m = mmap.mmap(self._file(), length, flags=mmap.MAP_SHARED | populate,
+                          prot=mmap.PROT_READ, offset=aligned)
+            # The array holds the mapping; it is unmapped when the last view of it goes,
+            # and its pages are the file's clean page cache, never anonymous memory.
+            yield a, np.frombuffer(m, dtype=self.dtype, count=(b - a) * self.n_columns,
+                                   offset=start - aligned).reshape(b - a, self.n_columns)
+            del m
 
     def close(self) -> None:
         if self._fd is not None:
@@ -467,6 +459,17 @@ class StreamData:
         return list(range(len(self.source.ranges())))
 
     def split_of(self, start: int, stop: int) -> np.ndarray:
+        """The split of rows start..stop−1 (hashed once for files up to SPLIT_CACHE_ROWS rows,
+        kept as one byte a row; bigger files hash each block as it is read)."""
+        if not self.val_fraction and not self.test_fraction:
+            return np.zeros(stop - start, dtype=np.int8)  # every row trains
+        n = self.n_samples
+        if n <= SPLIT_CACHE_ROWS:
+            cache = self.meta.get("split_ids")
+            if cache is None:
+                cache = self.meta["split_ids"] = split_ids(
+                    0, n, seed=self.seed, val_fraction=self.val_fraction, test_fraction=self.test_fraction)
+            return cache[start:stop]
         return split_ids(start, stop, seed=self.seed, val_fraction=self.val_fraction,
                          test_fraction=self.test_fraction)
 

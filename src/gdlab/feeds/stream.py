@@ -16,6 +16,7 @@ across processes.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterator
 
 import numpy as np
@@ -26,6 +27,16 @@ from .memory import shard
 from .pieces import Batch, Piece
 
 SPLIT_IDS = {"train": TRAIN, "val": VAL, "test": TEST}
+
+
+def _tensor(array: np.ndarray) -> torch.Tensor:
+    """A tensor over a (possibly read-only: the file's own pages) array, without a copy.
+    Nothing writes to it: the engines read blocks, and standardizing makes a new tensor."""
+    if array.flags.writeable:
+        return torch.from_numpy(array)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return torch.from_numpy(array)
 
 
 class StreamFeed:
@@ -103,15 +114,20 @@ class StreamFeed:
                 raw, ytab = source.split_columns(block)
             n = raw.shape[0]
             ids = data.split_of(start, start + n)
-            y = self._targets(data.labels(ytab, start), raw_target=ytab if data.task == "regression" else None)
-            X = torch.from_numpy(raw)
-            yield Piece(X, y, None, self._shift, self._scale, d), ids
+            y = self._raw_targets(ytab, start)
+            yield Piece(_tensor(raw), y, None, self._shift, self._scale, d), ids
 
-    def _targets(self, labels: np.ndarray, raw_target=None) -> torch.Tensor:
+    def _raw_targets(self, raw: np.ndarray, start: int) -> torch.Tensor:
+        """A block's target column as the losses take it: a view of the column itself when
+        it is a regression target already in the model's dtype."""
+        if self.task == "regression" and raw.dtype == np.dtype(str(self.dtype).removeprefix("torch.")):
+            return _tensor(raw).unsqueeze(1)
+        return self._targets(self.data.labels(raw, start))
+
+    def _targets(self, labels: np.ndarray) -> torch.Tensor:
+        """Labels (class indices, or float64 values) as a target tensor."""
         if self.task == "multiclass":
             return torch.from_numpy(np.ascontiguousarray(labels, dtype=np.int64))
-        if raw_target is not None and raw_target.dtype == np.dtype(str(self.dtype).removeprefix("torch.")):
-            return torch.from_numpy(raw_target).unsqueeze(1)  # a view of the block's column
         return torch.from_numpy(labels.astype(str(self.dtype).removeprefix("torch.")).reshape(-1, 1))
 
     def _weights(self, ids: np.ndarray, split: int) -> torch.Tensor:
