@@ -231,14 +231,25 @@ def _dtype(run: Run) -> torch.dtype:
     return next(run.model.parameters()).dtype
 
 
-def _layers(run: Run) -> list[nn.Linear]:
-    layers = list(run.model.layers)
-    for layer in layers:
-        for p in layer.parameters():
+def check_exportable(run: Run) -> None:
+    """Refuse a model with a non-finite weight (a diverged run): its exports would give NaN.
+
+    Raises
+    ------
+    GdlabError
+        Naming the first such layer.
+    """
+    for i, layer in enumerate(run.model.layers):
+        for name, p in layer.named_parameters():
             if not torch.isfinite(p).all():
-                raise GdlabError("the model has non-finite weights (the run diverged); nothing "
-                                 "to export; train again with a smaller learning rate")
-    return layers
+                raise GdlabError(f"the model has non-finite weights (layers.{i}.{name}; the run "
+                                 "diverged): nothing to export; train again with a smaller "
+                                 "learning rate")
+
+
+def _layers(run: Run) -> list[nn.Linear]:
+    check_exportable(run)
+    return list(run.model.layers)
 
 
 def _standardization(run: Run, n: int) -> tuple[np.ndarray, np.ndarray] | None:

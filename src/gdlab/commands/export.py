@@ -35,11 +35,15 @@ def command(run_dir, fmt, out):
         _need_onnx()
 
     from ..checkpoint import load_run
-    from ..export import description, export
+    from ..export import check_exportable, description, export
     from ._runs import check_usable
 
     run = load_run(folder)
-    check_usable(run, folder, warn=lambda m: click.echo(m, err=True))
+    warnings: list[str] = []
+    check_usable(run, folder, warn=warnings.append)  # refuses a .partial folder
+    check_exportable(run)  # non-finite weights: one error line, not a warning and an error
+    for line in warnings:
+        click.echo(line, err=True)
     export(run, fmt, out)
     desc = description(run, fmt)
     outputs = ", ".join(desc["outputs"])
