@@ -9,6 +9,9 @@ os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 import contextlib
 import json
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -104,10 +107,6 @@ atexit.register(_peak)
 def run_measured(code_or_gdlab_args, *, env=None, timeout=600, cwd=None, limit_as=None):
     """Run ``gdlab ARGS`` (a list) or Python ``code`` (a str) in a child; returns
     (CompletedProcess, its own peak resident bytes)."""
-    import subprocess
-    import sys
-    import tempfile
-
     if isinstance(code_or_gdlab_args, str):
         body = code_or_gdlab_args
         args: list[str] = []
@@ -124,3 +123,32 @@ def run_measured(code_or_gdlab_args, *, env=None, timeout=600, cwd=None, limit_a
         with open(peak_file) as f:
             peak = json.load(f)
     return p, peak
+
+
+# A trainer that stops at the end of epoch HOLD (before that epoch's checkpoint) until a file
+# `release` appears in its folder: tests that need a run in progress get one for as long as
+# they need, however fast or slow the machine running them trains.
+HELD_TRAINER = (
+    "import os, sys, time\n"
+    "from pathlib import Path\n"
+    "import gdlab.train\n"
+    "T = sys.modules['gdlab.train']  # the module; gdlab.train is also the function\n"
+    "hold, checked, seen = int(sys.argv[1]), T.check_stop, [0]\n"
+    "def held(*args, **kwargs):\n"
+    "    seen[0] += 1\n"
+    "    give_up = time.monotonic() + 300  # a test that failed before releasing it\n"
+    "    while seen[0] >= hold and not Path('release').exists():\n"
+    "        if time.monotonic() > give_up:\n"
+    "            os._exit(99)\n"
+    "        time.sleep(0.02)\n"
+    "    return checked(*args, **kwargs)\n"
+    "T.check_stop = held\n"
+    "from gdlab.cli import main\n"
+    "sys.argv = ['gdlab', *sys.argv[2:]]\n"
+    "main()\n")
+
+
+def held_trainer(args, cwd, *, hold: int, **kwargs) -> subprocess.Popen:
+    """``python -m gdlab ARGS`` in ``cwd``, held at the end of epoch ``hold`` until ``cwd/release`` exists."""
+    return subprocess.Popen([sys.executable, "-c", HELD_TRAINER, str(hold), *map(str, args)], cwd=cwd,
+                            **kwargs)

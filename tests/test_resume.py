@@ -15,6 +15,8 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_file
 
+from conftest import held_trainer
+
 ARGS = ["train", "synthetic-linear", "--optimizer", "momentum", "--batch-size", "4",
         "--lr", "0.01", "--epochs", "40", "--dtype", "float64", "--seed", "3", "--quiet",
         "--no-plots"]
@@ -32,17 +34,20 @@ def _gdlab_run(args, cwd, *, code=0):
 
 def _interrupt(args, cwd: Path, out: str, *, sig, at_least: int = 5) -> int:
     """Start a run, stop it with ``sig`` once it has checkpointed ``at_least`` epochs;
-    returns the epoch of the checkpoint it left."""
-    victim = subprocess.Popen([sys.executable, "-m", "gdlab", *args, "--out", out], cwd=cwd,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=EVERY_EPOCH)
+    returns the epoch of the checkpoint it left. The run is held after that epoch until the
+    signal is sent, so the test does not race the machine's speed."""
+    victim = held_trainer([*args, "--out", out], cwd, hold=at_least + 1,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=EVERY_EPOCH)
     partial = cwd / f"{out}.partial"
     deadline = time.monotonic() + 240
     while _checkpoint_epoch(partial) < at_least:
-        assert victim.poll() is None, "training finished before it could be interrupted"
+        assert victim.poll() is None, victim.communicate()[1]
         assert time.monotonic() < deadline
         time.sleep(0.02)
     os.kill(victim.pid, sig)
-    _, err = victim.communicate()
+    (cwd / "release").touch()  # a SIGTERM'd run finishes its epoch, checkpoints and exits
+    _, err = victim.communicate(timeout=240)
+    (cwd / "release").unlink()
     if sig == signal.SIGTERM:  # asked to stop: a checkpoint after the epoch, then exit 143
         assert victim.returncode == 128 + signal.SIGTERM, err
         assert b"SIGTERM: stopped after epoch" in err

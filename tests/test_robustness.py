@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import gdlab
-from conftest import run_measured
+from conftest import held_trainer, run_measured
 from gdlab.config import TrainConfig
 from gdlab.errors import GdlabError, SettingError
 
@@ -53,14 +53,20 @@ def wait_for(predicate, *, seconds=120.0):
 
 # --- one writer per run folder ----------------------------------------------------------------
 def test_second_trainer_on_the_same_out_exits_2_and_the_first_finishes(tmp_path):
-    first = subprocess.Popen([sys.executable, "-m", "gdlab", *SLOW, "--out", "runs/x"], cwd=tmp_path,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lock = tmp_path / "runs" / ".x.lock"
-    wait_for(lambda: lock.exists() and lock.read_text().strip() == str(first.pid))
-    wait_for(lambda: (tmp_path / "runs/x.partial").exists())
-    second = gdlab_run([*SLOW[:-2], "--epochs", "2", "--quiet", "--out", "runs/x"], tmp_path)
-    one_line_error(second, 2, "run folder runs/x is being written by process", str(first.pid))
-    _out, err = first.communicate(timeout=300)
+    first = held_trainer([*SLOW, "--out", "runs/x"], tmp_path, hold=1,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lock = tmp_path / "runs" / ".x.lock"
+        wait_for(lambda: lock.exists() and lock.read_text().strip() == str(first.pid))
+        wait_for(lambda: (tmp_path / "runs/x.partial").exists())
+        second = gdlab_run([*SLOW[:-2], "--epochs", "2", "--quiet", "--out", "runs/x"], tmp_path)
+        one_line_error(second, 2, "run folder runs/x is being written by process", str(first.pid))
+        (tmp_path / "release").touch()
+        _out, err = first.communicate(timeout=300)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.communicate()
     assert first.returncode == 0, err
     folder = tmp_path / "runs/x"
     assert {"config.json", "history.csv", "metrics.json", "model.safetensors", "model.json"} <= {
@@ -99,10 +105,10 @@ def test_evaluate_writing_into_a_locked_run_folder_exits_2(tmp_path):
 def test_kill_before_the_first_checkpoint_then_resume_refuses_and_keeps_the_old_run(tmp_path):
     assert gdlab_run(["train", "--epochs", "3", "--no-plots", "--out", "runs/r"], tmp_path).returncode == 0
     before = (tmp_path / "runs/r/model.safetensors").read_bytes()
-    victim = subprocess.Popen([sys.executable, "-m", "gdlab", *SLOW, "--out", "runs/r"], cwd=tmp_path,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    victim = held_trainer([*SLOW, "--out", "runs/r"], tmp_path, hold=1,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for(lambda: (tmp_path / "runs/r.partial").exists())
-    os.kill(victim.pid, signal.SIGKILL)  # long before its first checkpoint (every 30 s)
+    os.kill(victim.pid, signal.SIGKILL)  # held at its first epoch, before any checkpoint
     victim.wait()
     assert not (tmp_path / "runs/r.partial/checkpoint.safetensors").exists()
     p = gdlab_run(["train", "--resume", "--out", "runs/r"], tmp_path)
@@ -111,11 +117,13 @@ def test_kill_before_the_first_checkpoint_then_resume_refuses_and_keeps_the_old_
 
 
 def _interrupted(tmp_path: Path, args, out: str) -> None:
-    victim = subprocess.Popen([sys.executable, "-m", "gdlab", *args, "--out", out], cwd=tmp_path,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=EVERY_EPOCH)
+    victim = held_trainer([*args, "--out", out], tmp_path, hold=3,  # two checkpoints written, then held
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=EVERY_EPOCH)
     wait_for(lambda: (tmp_path / f"{out}.partial/checkpoint.safetensors").exists())
     os.kill(victim.pid, signal.SIGTERM)
+    (tmp_path / "release").touch()  # it finishes the held epoch, checkpoints and exits 143
     victim.communicate(timeout=120)
+    (tmp_path / "release").unlink()
     assert victim.returncode == 128 + signal.SIGTERM
 
 
