@@ -253,16 +253,26 @@ class FastEngine(ManualEngine):
         ``rows`` for one batch's mean of weighted losses."""
         W = self._layer.weight.detach()
         k, d = W.shape
-        loss_sum, correct, total = (float(v) for v in acc[-3:])
+        cpu = W.device.type == "cpu"
+        loss_sum, correct, total = (acc.numpy()[-3:] if cpu else acc[-3:]).tolist()  # one transfer
         if rows is not None:
             correct = correct / total * rows if total else correct
             total = float(rows)
         scale = self._scale(total, k)
+        counted = self.loss != "mse" and self.loss != "half-mse"
+        mean, correct = self._mean_loss(loss_sum, total, k), correct if counted else None
+        if cpu:  # one compiled loop: scale, penalties and the norm
+            from . import kernels
+
+            gW, gb = torch.empty_like(W), W.new_empty(k)
+            norm = kernels.finish(acc.numpy(), W.numpy(), scale=scale, l2=self.l2, l1=self.l1,
+                                  gW=gW.numpy(), gb=gb.numpy())
+            if self._layer.bias is None:
+                norm = float(torch.linalg.vector_norm(gW.double()))  # no bias gradient
+            return FullPass(mean, [gW] if self._layer.bias is None else [gW, gb], correct, total, norm)
         gW = acc[: k * d].view(k, d).mul(scale).to(W.dtype)
         gb = acc[k * d : k * d + k].mul(scale).to(W.dtype)
-        counted = self.loss != "mse" and self.loss != "half-mse"
-        return FullPass(self._mean_loss(loss_sum, total, k), self._grads(gW, gb),
-                        correct if counted else None, total)
+        return FullPass(mean, self._grads(gW, gb), correct, total)
 
     def pass_over(self, feed) -> tuple[FullPass, tuple[float, float | None] | None]:
         """One pass over every training piece of ``feed`` on this process, reduced over
@@ -317,8 +327,9 @@ class FastEngine(ManualEngine):
                 )
             if p.norm is not None:
                 return p.norm
-            sq = sum(torch.dot(g.reshape(-1), g.reshape(-1)) for g in grads)
-        return math.sqrt(float(sq))
+            # a reduction, not BLAS's dot: on the CPU, BLAS threads contend with others
+            sq = sum(float(torch.linalg.vector_norm(g.double())) ** 2 for g in grads)
+        return math.sqrt(sq)
 
     def step(self, X: torch.Tensor, y: torch.Tensor, *, lr: float, w: torch.Tensor | None = None):
         """One update on the batch (X, y); returns (loss before the update, gradient norm)."""

@@ -49,6 +49,8 @@ place after each batch.
 from __future__ import annotations
 
 import math
+import os
+import threading
 
 import numpy as np
 from llvmlite import ir
@@ -81,6 +83,9 @@ PREFETCH_AHEAD = 16  # rows: in-place tiles prefetch the rows this far on, while
 FLUSH = 256  # rows summed in the data's dtype before joining the float64 total (block by block)
 MIN_ROWS_PER_THREAD = 4096  # a thread is worth its hand-off with this many rows ...
 MIN_ELEMENTS_PER_THREAD = 1 << 18  # ... or this many values of X (wide data: few rows)
+WIDE_MIN_FEATURES = 1024  # wide rows whose X fits in the last-level cache go through BLAS ...
+BLAS_MAX_BYTES = 16 * 2**20  # ... up to this size (see _cache_resident_wide)
+_CORES = os.cpu_count() or 1
 FASTMATH = {"reassoc", "contract", "arcp", "nsz"}  # vectorized sums; NaN and inf kept
 LOG2E = 1.4426950408889634
 LN2 = 0.6931471805599453
@@ -1099,6 +1104,20 @@ def _gather_(sums, G, rest):
 
 
 _POOL = None
+_LOCAL = threading.local()
+
+
+def _partials(t_count: int, k: int, d_padded: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each thread's partial sums, G (t_count, k, d_padded) and rest (t_count, k + 3),
+    float64: kept between passes (per calling thread, so concurrent passes never share
+    them), so a pass over wide rows allocates nothing. Freeing and re-mapping a buffer of
+    this size each pass costs page faults and, with threads running, TLB shoot-downs."""
+    key = (t_count, k, d_padded)
+    cached = getattr(_LOCAL, "partials", None)
+    if cached is None or cached[0] != key:
+        # rows of ``rest`` a cache line apart: the threads never write to the same line
+        cached = _LOCAL.partials = (key, np.zeros((t_count, k, d_padded)), np.zeros((t_count, max(8, k + 3)))[:, : k + 3])
+    return cached[1], cached[2]
 
 
 def _pool(n_threads: int):
@@ -1184,6 +1203,9 @@ def pass_sums(
         inv_sigma = np.ones(d, dt) if inv_sigma is None else np.asarray(inv_sigma, dt)
     else:
         mu = inv_sigma = _DUMMIES.setdefault(("mu", dt), np.zeros(1, dt))
+    if in_place and _cache_resident_wide(n, d, dt.itemsize, n_threads):
+        _blas_pass(X, Y, labels, weights, has_w, W, b, loss, sums)
+        return
     # Cross-entropy depends on z only through its differences, and Σ_c δ_c = 0 in every
     # row: with W' = W[:-1] − W[-1] (and b'), z'_{k−1} = 0, and G's last row is minus the
     # sum of the others: 1/k fewer multiply-adds in both products.
@@ -1194,12 +1216,13 @@ def pass_sums(
     streamed = k <= 2 and loss != CROSS_ENTROPY and dt == np.float32  # see streamed_rows_
     lanes = VECTOR_BYTES // dt.itemsize
     t_count = pass_threads(n, d, n_threads)
-    G = np.zeros((t_count, k, -(-d // lanes) * lanes))  # rows padded to whole vectors
-    rest = np.zeros((t_count, k + 3))
+    G, rest = _partials(t_count, k, -(-d // lanes) * lanes)  # rows padded to whole vectors
     bounds = [n * t // t_count for t in range(t_count + 1)]
 
     def part(t: int) -> None:
         lo, hi = bounds[t], bounds[t + 1]
+        G[t].fill(0.0)  # each thread clears its own partial sums
+        rest[t].fill(0.0)
         Gt = G[t, : W.shape[0]]
         if in_place and streamed:
             streamed_rows_(X, Y, labels, weights, has_w, W, b, loss, lo, hi, R, Gt, rest[t])
@@ -1219,6 +1242,36 @@ def pass_sums(
     if shift:
         G[:, -1] = -G[:, :-1].sum(1)
     _gather_(sums, G, rest)
+
+
+def _cache_resident_wide(n: int, d: int, itemsize: int, n_threads: int) -> bool:
+    """Whether X is wide (``WIDE_MIN_FEATURES`` columns or more) and small enough to stay
+    in the last-level cache between two reads (``BLAS_MAX_BYTES``), with every core
+    allowed: then two BLAS matrix-vector products beat one fused read. Their threads
+    wait for work spinning, so a pass of a few hundred µs pays no hand-off; and with X
+    in cache, reading it twice costs little. Rows that stream from memory keep the fused
+    kernel, as does a pass limited to fewer threads (BLAS would take every core)."""
+    return (d >= WIDE_MIN_FEATURES and n * d * itemsize <= BLAS_MAX_BYTES
+            and n_threads >= _CORES)
+
+
+def _blas_pass(X, Y, labels, weights, has_w, W, b, loss, sums) -> None:
+    """:func:`pass_sums` on cache-resident wide rows: Z = W Xᵀ + b by BLAS, the same
+    per-row loss and w·δ as the kernel (:func:`loss_tile_`, on all n rows as one
+    tile), then G = (w Δ) X by BLAS, summed ``FLUSH`` rows at a time in W's dtype and
+    across them in float64, like the kernel."""
+    n = X.shape[0]
+    k, d = W.shape
+    Xd = X[:, :d]
+    Z, V, bits, w, mx, den = scratch_(k, n, W)
+    Z[:, :n] = W @ Xd.T  # (k, d) @ (d, n) -> (k, n): class-major, as loss_tile_ takes it
+    Z[:, :n] += b[:, None]
+    rest = np.zeros(k + 3)
+    loss_tile_(Z, n, 0, Y, labels, weights, has_w, loss, V, bits, w, mx, den, rest)
+    G = sums[: k * d].reshape(k, d)
+    for a in range(0, n, FLUSH):
+        G += Z[:, a : min(a + FLUSH, n)] @ Xd[a : a + FLUSH]  # (k, m) @ (m, d) -> (k, d)
+    sums[k * d :] += rest
 
 
 @njit(error_model="numpy", cache=True)
