@@ -26,7 +26,7 @@ import torch
 
 from . import distributed
 from .callbacks import BestWeights, Callback, ProgressLog, wants_progress
-from .config import TrainConfig
+from .config import MODELS, TrainConfig
 from .data import Dataset
 from .distributed import Comm
 from .errors import DivergedError, GdlabError
@@ -280,6 +280,9 @@ def train(
         if model is not None:
             raise GdlabError("model is given twice (as an argument and as model=)")
         model = settings.pop("model")
+    if data is None and model not in MODELS and (
+            isinstance(model, str | Path | Dataset) or hasattr(model, "source")):
+        model, data = None, model  # train("iris.csv", ...): the one argument is the data
     if isinstance(model, str):  # train("mlp", data): names the kind to build
         settings["model"], model = model, None
     if model is not None and not isinstance(model, torch.nn.Module):
