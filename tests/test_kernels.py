@@ -140,6 +140,33 @@ def test_pass_sums_feature_counts(loss, dtype, d):
     assert_sums_close(run_pass(*case[:6], code), reference_sums(*case[:6], code), dtype)
 
 
+@pytest.mark.parametrize("layout", ["plain", "block", "standardize"])
+@pytest.mark.parametrize("weights", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("loss", list(LOSSES))
+def test_wide_rows_in_cache_go_through_blas_with_the_same_sums(monkeypatch, loss, dtype, weights, layout):
+    """Wide rows that fit in cache (Ng's 12288-pixel images) take two BLAS products when
+    every core may be used, and give the kernel's sums; 300 rows: two FLUSH groups.
+    Standardized rows, fewer threads or narrow rows keep the fused kernel."""
+    code, k = LOSSES[loss]
+    n, d = 300, K.WIDE_MIN_FEATURES + 5
+    case = make_case(code, k, n, d, dtype=dtype, weights=weights, layout=layout, seed=3)
+    X, Y, labels, w, W, b, mu, inv_sigma = case
+    calls = []
+    blas = K._blas_pass
+    monkeypatch.setattr(K, "_blas_pass", lambda *a: calls.append(1) or blas(*a))
+    monkeypatch.setattr(K, "_CORES", 4)
+    via_blas = run_pass(X, Y, labels, w, W, b, code, mu=mu, inv_sigma=inv_sigma, n_threads=4)
+    assert len(calls) == (0 if layout == "standardize" else 1)
+    via_kernel = run_pass(X, Y, labels, w, W, b, code, mu=mu, inv_sigma=inv_sigma, n_threads=3)
+    assert len(calls) == (0 if layout == "standardize" else 1)  # fewer threads than cores: the kernel
+    assert not K._cache_resident_wide(n, 100, 8, 4)  # narrow
+    assert not K._cache_resident_wide(10**5, d, 8, 4)  # bigger than the cache
+    ref = reference_sums(X, Y, labels, w, W, b, code, mu, inv_sigma)
+    assert_sums_close(via_blas, ref, dtype)
+    assert_sums_close(via_kernel, ref, dtype)
+
+
 @pytest.mark.parametrize("loss", list(LOSSES))
 @pytest.mark.parametrize("in_place", [True, False])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -347,6 +374,26 @@ def test_peer_bench_rows_quick():
         assert r.baseline
         for value in (r.samples_per_s, r.ratio):
             assert value is None or (math.isfinite(value) and value > 0), r
-    t = bench_peers.kernel_only_wide_seconds(n=20, d=300, iterations=3, dtype=np.float32)
-    assert math.isfinite(t)
-    assert t > 0
+
+
+def test_the_wide_exercise_through_gdlab_is_the_courses_loop(tmp_path):
+    """The wide bench row's two sides compute the same thing: gdlab.train on the file
+    (logistic, full-batch GD from zero, no standardization) ends at the course's NumPy
+    loop's w and b, in float64 to rounding; the plain PyTorch loop too. 2000 columns: the
+    BLAS path on a machine of any size."""
+    import gdlab
+    from gdlab import bench_peers
+
+    X, y = bench_peers.wide_data(60, 2000, np.float64)
+    path = tmp_path / "wide.npy"
+    np.save(path, np.column_stack([X, y]))
+    run = gdlab.train(path, model="logistic", optimizer="gd", lr=0.005, epochs=50, standardize=False,
+                      val_fraction=0.0, test_fraction=0.0, init_std=0.0, dtype="float64", quiet=True)
+    _t, w, b = bench_peers.wide_numpy_loop(np.ascontiguousarray(X.T), y, iterations=50, lr=0.005)
+    _t, w_torch, b_torch = bench_peers.wide_torch_loop(X, y, iterations=50, lr=0.005)
+    layer = run.model.layers[0]
+    np.testing.assert_allclose(layer.weight.detach().numpy()[0], w, rtol=1e-9, atol=1e-12)
+    assert float(layer.bias.detach()[0]) == pytest.approx(b, rel=1e-9, abs=1e-12)
+    np.testing.assert_allclose(w_torch, w, rtol=1e-9, atol=1e-12)
+    assert b_torch == pytest.approx(b, rel=1e-9, abs=1e-12)
+    assert np.abs(w).max() > 1e-4  # it moved

@@ -3,11 +3,12 @@ would pick instead of gdlab.
 
 **Wide data** (:func:`wide_rows`): Andrew Ng's week-2 exercise, logistic regression by
 full-batch gradient descent on catvnoncat's shape, 209 images × 12288 pixels, 2000
-iterations of lr 0.005 from w = 0, b = 0. gdlab's side is the compiled kernel alone
-(:func:`wide_gdlab_loop`: one ``pass_sums`` + ``finish`` + update per iteration); the
-baseline is the course's NumPy loop on the course's layout X (n_x, m)
-(:func:`wide_numpy_loop`). The ratio is NumPy's time / gdlab's, paired run by run
-(median); the issue's target "≤ 1.5× NumPy's time" is a ratio ≥ 0.67.
+iterations of lr 0.005 from w = 0, b = 0. gdlab's side is a synthetic ``.npy`` file of
+that shape trained through ``gdlab.setup.build`` and ``gdlab.train.fit``, as ``gdlab
+train`` runs it (:func:`wide_fit_seconds`); the baseline is the course's NumPy loop on
+the course's layout X (n_x, m) (:func:`wide_numpy_loop`), with a plain PyTorch loop
+(:func:`wide_torch_loop`) shown beside it. The ratio is NumPy's time / gdlab's, paired
+run by run (median); the issue's target "≤ 1.5× NumPy's time" is a ratio ≥ 0.667.
 
 **Peers** (:func:`peer_rows`): the same standardized float32 data for every contender,
 a linear and a logistic regression task, and for each contender its samples/s and its
@@ -15,10 +16,10 @@ a linear and a logistic regression task, and for each contender its samples/s an
 within 1 % of the best that any contender reaches. Held-out losses are computed outside
 the timing, in float64, from each model's weights or predictions. Each contender runs:
 
-- ``gdlab-gd``: full-batch gradient descent, one ``pass_sums`` + ``finish`` + update per
-  iteration, fixed lr (``LR``), all cores;
-- ``gdlab-mb``: ``minibatch_epoch`` (batch 256, plain SGD, fixed lr), a fresh permutation
-  per epoch, one thread;
+- ``gdlab-gd``: full-batch gradient descent through ``fit`` (what ``gdlab.train`` runs),
+  fixed lr (``LR``), from zero weights;
+- ``gdlab-mb``: mini-batch SGD through ``fit`` (batch 256, a fresh permutation per
+  epoch, fixed lr);
 - ``sgd``: scikit-learn ``SGDRegressor`` / ``SGDClassifier(loss="log_loss")`` with their
   default learning-rate schedules, ``penalty=None`` (the objective the others minimize),
   one ``partial_fit`` (an epoch) per step, float64 data prepared beforehand;
@@ -49,7 +50,12 @@ from pathlib import Path
 import numpy as np
 
 from .bench import Row
-from .engines import kernels
+from .callbacks import Callback
+from .config import TrainConfig
+from .data import Dataset
+from .data.split import Splits
+from .setup import build
+from .train import fit
 
 WIDE = {"n": 209, "d": 12288, "iterations": 2000, "lr": 0.005, "repeats": 3}
 WIDE_QUICK = {"n": 20, "d": 300, "iterations": 20, "lr": 0.005, "repeats": 1}
@@ -72,27 +78,6 @@ def wide_data(n: int, d: int, dtype, seed: int = 0) -> tuple[np.ndarray, np.ndar
     X = rng.integers(0, 256, size=(n, d)).astype(dtype) / dtype(255)
     score = (X - 0.5) @ rng.normal(size=d) / math.sqrt(d) + 0.3 * rng.normal(size=n)
     return X, (score > 0).astype(dtype)
-
-
-def wide_gdlab_loop(X: np.ndarray, y: np.ndarray, *, iterations: int, lr: float,
-                    n_threads: int | None = None) -> tuple[float, np.ndarray, float]:
-    """gdlab's kernel on the exercise: per iteration one ``pass_sums`` (bce; X rows are
-    the examples), ``finish`` (scale 1/m) and w ← w − lr·g. Returns (seconds, w, b)."""
-    n, d = X.shape
-    dt = X.dtype
-    W, b = np.zeros((1, d), dt), np.zeros(1, dt)
-    gW, gb = np.empty_like(W), np.empty_like(b)
-    Y, labels = kernels.targets(y.reshape(n, 1), kernels.BCE, dt)
-    sums = np.empty(kernels.sums_size(1, d))
-    threads = n_threads or _threads()
-    t0 = time.perf_counter()
-    for _ in range(iterations):
-        sums[:] = 0.0
-        kernels.pass_sums(X, Y, labels, None, W, b, kernels.BCE, threads, sums)
-        kernels.finish(sums, W, scale=1.0 / n, l2=0.0, l1=0.0, gW=gW, gb=gb)
-        W -= dt.type(lr) * gW
-        b -= dt.type(lr) * gb
-    return time.perf_counter() - t0, W[0], float(b[0])
 
 
 def wide_numpy_loop(X_cols: np.ndarray, y: np.ndarray, *, iterations: int,
@@ -118,42 +103,68 @@ def wide_numpy_loop(X_cols: np.ndarray, y: np.ndarray, *, iterations: int,
     return time.perf_counter() - t0, w[:, 0], float(b)
 
 
-def kernel_only_wide_seconds(*, n: int = 209, d: int = 12288, iterations: int = 2000,
-                             dtype=np.float32, lr: float = 0.005, n_threads: int | None = None,
-                             seed: int = 0) -> float:
-    """Seconds of :func:`wide_gdlab_loop` on :func:`wide_data` of shape (n, d) (after one
-    untimed iteration, which compiles the kernel)."""
-    X, y = wide_data(n, d, np.dtype(dtype).type, seed)
-    wide_gdlab_loop(X, y, iterations=1, lr=lr, n_threads=n_threads)
-    return wide_gdlab_loop(X, y, iterations=iterations, lr=lr, n_threads=n_threads)[0]
+def wide_torch_loop(X: np.ndarray, y: np.ndarray, *, iterations: int,
+                    lr: float) -> tuple[float, np.ndarray, float]:
+    """The same loop in plain PyTorch on rows X (m, n_x): z = Xw + b, σ, the cost, then
+    dw = Xᵀ(A − Y)/m and db = mean(A − Y). Returns (seconds, w, b)."""
+    import torch
+
+    Xt = torch.from_numpy(X)
+    Y = torch.from_numpy(y.reshape(-1, 1))
+    m, d = Xt.shape
+    w, b = torch.zeros(d, 1, dtype=Xt.dtype), torch.zeros((), dtype=Xt.dtype)
+    t0 = time.perf_counter()
+    for _ in range(iterations):
+        A = torch.sigmoid(Xt @ w + b)
+        cost = -torch.mean(Y * torch.log(A) + (1 - Y) * torch.log(1 - A))  # noqa: F841
+        dZ = A - Y
+        w = w - lr * (Xt.T @ dZ) / m
+        b = b - lr * dZ.mean()
+    return time.perf_counter() - t0, w[:, 0].numpy(), float(b)
+
+
+def wide_fit_seconds(path: Path, *, dtype: str, iterations: int, lr: float) -> float:
+    """Seconds of the exercise's epochs through ``gdlab.train.fit`` on the file at ``path``
+    (logistic regression, full-batch GD from w = 0, b = 0, no standardization, every row
+    trains): the epochs as ``gdlab train`` runs and records them, evaluation included."""
+    cfg = TrainConfig.from_kwargs(model="logistic", optimizer="gd", lr=lr, epochs=iterations,
+                                  standardize=False, val_fraction=0.0, test_fraction=0.0,
+                                  init_std=0.0, dtype=dtype, quiet=True)
+    s = build(path, cfg, log=lambda _m: None)
+    state = fit(s.engine, s.feed, cfg=cfg)
+    return sum(h["seconds"] for h in state.history)
 
 
 def wide_rows(*, quick: bool = False, log: Callable[[str], None] = lambda _m: None) -> list[Row]:
-    """One row per dtype: the exercise's iterations/s through gdlab's kernel, and NumPy's
-    time / gdlab's (paired, median of ``repeats``)."""
+    """One row per dtype: the exercise on a synthetic file of catvnoncat's shape through
+    ``fit``, its iterations/s, and the course's NumPy loop's time / gdlab's (paired,
+    median of ``repeats``; a plain PyTorch loop's time shown beside it)."""
     s = WIDE_QUICK if quick else WIDE
     n, d, iterations, lr = s["n"], s["d"], s["iterations"], s["lr"]
     rows = []
-    for dtype in (np.float32, np.float64):
-        X, y = wide_data(n, d, dtype)
-        X_cols = np.ascontiguousarray(X.T)  # the course's layout: one column per image
-        wide_gdlab_loop(X, y, iterations=1, lr=lr)  # compile
-        wide_numpy_loop(X_cols, y, iterations=1, lr=lr)
-        pairs = []
-        for _ in range(s["repeats"]):
-            t_np = wide_numpy_loop(X_cols, y, iterations=iterations, lr=lr)[0]
-            t_gd = wide_gdlab_loop(X, y, iterations=iterations, lr=lr)[0]
-            pairs.append((t_np, t_gd))
-        t_gd = statistics.median(p[1] for p in pairs)
-        t_np = statistics.median(p[0] for p in pairs)
-        name = np.dtype(dtype).name
-        rows.append(Row(
-            f"wide:{'f32' if dtype == np.float32 else 'f64'}",
-            f"wide data ({n} × {d}, {name}): {iterations} GD iterations, gdlab kernel",
-            n * iterations / t_gd, statistics.median(a / b for a, b in pairs),
-            f"NumPy loop ({name}) {t_np:.3g} s; gdlab {t_gd:.3g} s",
-        ))
-        log(f"  wide {name}: gdlab {t_gd:.3g} s, NumPy {t_np:.3g} s")
+    with tempfile.TemporaryDirectory(prefix="gdlab-wide-") as tmp:
+        for dtype in (np.float32, np.float64):
+            name = np.dtype(dtype).name
+            X, y = wide_data(n, d, dtype)
+            path = Path(tmp) / f"wide-{name}.npy"
+            np.save(path, np.column_stack([X, y]))
+            X_cols = np.ascontiguousarray(X.T)  # the course's layout: one column per image
+            wide_fit_seconds(path, dtype=name, iterations=2, lr=lr)  # compile, untimed
+            wide_numpy_loop(X_cols, y, iterations=1, lr=lr)
+            triples = []
+            for _ in range(s["repeats"]):
+                t_np = wide_numpy_loop(X_cols, y, iterations=iterations, lr=lr)[0]
+                t_torch = wide_torch_loop(X, y, iterations=iterations, lr=lr)[0]
+                t_fit = wide_fit_seconds(path, dtype=name, iterations=iterations, lr=lr)
+                triples.append((t_np, t_torch, t_fit))
+            t_np, t_torch, t_fit = (statistics.median(t[i] for t in triples) for i in range(3))
+            rows.append(Row(
+                f"wide:{'f32' if dtype == np.float32 else 'f64'}",
+                f"wide data ({n} × {d}, {name}): {iterations} GD epochs through fit / NumPy loop",
+                n * iterations / t_fit, statistics.median(t[0] / t[2] for t in triples),
+                f"NumPy loop {t_np:.3g} s, PyTorch loop {t_torch:.3g} s; gdlab {t_fit:.3g} s",
+            ))
+            log(f"  wide {name}: gdlab {t_fit:.3g} s, NumPy {t_np:.3g} s, PyTorch {t_torch:.3g} s")
     return rows
 
 
@@ -208,58 +219,63 @@ class _Curve:
         return not math.isfinite(now) or now > before * (1 - rel)
 
 
-def _gdlab_gd(data, task, s, X_test, y_test) -> _Curve:
+class _Follow(Callback):
+    """Records a contender's curve after each epoch of ``fit`` (outside the epoch's
+    timing: fit takes an epoch's seconds before its callbacks run) and stops the run at
+    the budget or once the held-out loss has settled."""
+
+    def __init__(self, curve: _Curve, task: str, X_test, y_test, n: int, budget: float, settle: int):
+        self.curve, self.task, self.X_test, self.y_test = curve, task, X_test, y_test
+        self.n, self.budget, self.settle = n, budget, settle
+
+    def on_epoch_end(self, state, entry: dict) -> None:
+        layer = state.model.layers[0]
+        w = layer.weight.detach().double().numpy()[0]
+        b = float(layer.bias.detach()[0])
+        self.curve.add(state.seconds, held_out_loss(self.task, self.X_test @ w + b, self.y_test),
+                       state.epoch * self.n)
+        if state.seconds > self.budget or self.curve.settled(self.settle):
+            state.stopped_reason = "bench budget"
+
+
+def _gdlab_fit(data, task, s, X_test, y_test, *, minibatch: bool) -> _Curve:
+    """gdlab as a user runs it: ``gdlab.setup.build`` and ``gdlab.train.fit`` (the loop
+    of ``gdlab.train``, auto engine, per-epoch evaluation included), fixed lr."""
+    import torch
+
     X, (y, _) = data["X"], data[task]
     n, d = X.shape
-    code = kernels.SQUARED if task == "linear" else kernels.BCE
-    lr = LR[task]["gd"]
-    c = _Curve("gdlab-gd", f"gdlab full-batch GD (pass_sums + finish), lr {lr:g}")
-    W, b = np.zeros((1, d), np.float32), np.zeros(1, np.float32)
-    gW, gb = np.empty_like(W), np.empty_like(b)
-    Y, labels = kernels.targets(y.astype(np.float32).reshape(n, 1), code, np.float32)
-    sums = np.empty(kernels.sums_size(1, d))
-    scale = (2.0 if code == kernels.SQUARED else 1.0) / n
-    kernels.pass_sums(X[:64], Y[:64], labels, None, W, b, code, 1, sums)  # compile, untimed
-    elapsed = 0.0
-    for step in range(1, 50 * s["max_steps"] + 1):
-        t0 = time.perf_counter()
-        sums[:] = 0.0
-        kernels.pass_sums(X, Y, labels, None, W, b, code, _threads(), sums)
-        kernels.finish(sums, W, scale=scale, l2=0.0, l1=0.0, gW=gW, gb=gb)
-        W -= np.float32(lr) * gW
-        b -= np.float32(lr) * gb
-        elapsed += time.perf_counter() - t0
-        c.add(elapsed, held_out_loss(task, X_test @ W[0] + b[0], y_test), step * n)
-        if elapsed > s["budget"] or c.settled():
-            break
+    lr = LR[task]["mb" if minibatch else "gd"]
+    name, what = (("gdlab-mb", f"gdlab fit, mini-batch {BATCH}, sgd lr {lr:g}") if minibatch else
+                  ("gdlab-gd", f"gdlab fit, full-batch GD, lr {lr:g}"))
+    c = _Curve(name, what)
+    steps = s["max_steps"] if minibatch else 50 * s["max_steps"]
+    cfg = TrainConfig.from_kwargs(
+        model="linear" if task == "linear" else "logistic", loss="mse" if task == "linear" else "bce",
+        optimizer="minibatch" if minibatch else "gd", batch_size=BATCH if minibatch else None,
+        lr=lr, epochs=steps, quiet=True, val_fraction=0.0, test_fraction=0.0, standardize=False,
+        init_std=0.0, seed=0,
+    )
+    Xt = torch.from_numpy(X)
+    yt = torch.from_numpy(y.astype(np.float32).reshape(n, 1))
+    dataset = Dataset(X=Xt, y=yt, feature_names=[f"x{j}" for j in range(d)],
+                      task="regression" if task == "linear" else "binary",
+                      classes=None if task == "linear" else [0, 1], name="peers")
+    warm = build(dataset, cfg.replace(epochs=1), splits=Splits(X_train=Xt[:256], y_train=yt[:256]),
+                 log=lambda _m: None)
+    fit(warm.engine, warm.feed, cfg=cfg.replace(epochs=1))  # compile, untimed
+    run = build(dataset, cfg, splits=Splits(X_train=Xt, y_train=yt), log=lambda _m: None)
+    fit(run.engine, run.feed, cfg=cfg,
+        callbacks=[_Follow(c, task, X_test, y_test, n, s["budget"], 3 if minibatch else 10)])
     return c
+
+
+def _gdlab_gd(data, task, s, X_test, y_test) -> _Curve:
+    return _gdlab_fit(data, task, s, X_test, y_test, minibatch=False)
 
 
 def _gdlab_mb(data, task, s, X_test, y_test) -> _Curve:
-    X, (y, _) = data["X"], data[task]
-    n, d = X.shape
-    code = kernels.SQUARED if task == "linear" else kernels.BCE
-    lr = LR[task]["mb"]
-    c = _Curve("gdlab-mb", f"gdlab minibatch_epoch, batch {BATCH}, sgd lr {lr:g}")
-    W, b = np.zeros((1, d), np.float32), np.zeros(1, np.float32)
-    Y, labels = kernels.targets(y.astype(np.float32).reshape(n, 1), code, np.float32)
-    rng = np.random.default_rng(0)
-    empty_W, empty_b = np.zeros((0, 0), np.float32), np.zeros(0, np.float32)
-    kernels.minibatch_epoch(X[:64], Y[:64], labels, np.arange(64), W.copy(), b.copy(),
-                            batch_size=BATCH, loss=code, half=False, rule="sgd", lr=lr, l2=0.0,
-                            momentum=0.0, bufW=empty_W, bufb=empty_b, has_buf=False)  # compile
-    elapsed = 0.0
-    for epoch in range(1, s["max_steps"] + 1):
-        t0 = time.perf_counter()
-        order = rng.permutation(n)
-        kernels.minibatch_epoch(X, Y, labels, order, W, b, batch_size=BATCH, loss=code,
-                                half=False, rule="sgd", lr=lr, l2=0.0, momentum=0.0,
-                                bufW=empty_W, bufb=empty_b, has_buf=False)
-        elapsed += time.perf_counter() - t0
-        c.add(elapsed, held_out_loss(task, X_test @ W[0] + b[0], y_test), epoch * n)
-        if elapsed > s["budget"] or c.settled(3):
-            break
-    return c
+    return _gdlab_fit(data, task, s, X_test, y_test, minibatch=True)
 
 
 def _sklearn_sgd(data, task, s, X_test, y_test) -> _Curve:
