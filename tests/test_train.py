@@ -35,6 +35,24 @@ def test_same_seed_same_result_different_seed_different():
     assert not torch.equal(next(a.model.parameters()), next(c.model.parameters()))
 
 
+def test_a_lone_positional_argument_is_the_data_unless_it_names_a_model(tmp_path):
+    X = np.random.default_rng(0).normal(size=(120, 3))
+    table = np.column_stack([X, X @ [1.0, -2.0, 0.5] + 3.0])
+    path = tmp_path / "rows.npy"
+    np.save(path, table)
+    kw = dict(optimizer="gd", lr=0.3, epochs=200, seed=0, quiet=True, dtype="float64")
+    by_str, by_path = gdlab.train(str(path), **kw), gdlab.train(path, **kw)
+    by_keyword = gdlab.train(data=str(path), **kw)
+    assert by_str.metrics["n_features"] == 3
+    for run in (by_str, by_path):
+        np.testing.assert_array_equal(run.metrics["params"]["weight"], by_keyword.metrics["params"]["weight"])
+    np.testing.assert_allclose(by_str.metrics["params"]["weight"], [1.0, -2.0, 0.5], atol=0.02)
+    iris = gdlab.train(gdlab.load("iris"), epochs=2, seed=0, quiet=True)
+    assert iris.metrics["task"] == "multiclass"
+    mlp = gdlab.train("mlp", "xor", epochs=2, seed=0, quiet=True)  # a model name stays the model
+    assert mlp.metrics["model"] == "mlp"
+
+
 def test_unknown_setting_is_refused():
     with pytest.raises(GdlabError, match="unknown setting 'learning_rate'"):
         gdlab.train(data="toy-1d", learning_rate=0.1)
