@@ -447,6 +447,32 @@ def test_decision_boundary_more_features_uses_principal_components():
     np.testing.assert_allclose(plane["components"] @ plane["components"].T, np.eye(2), atol=1e-12)
 
 
+def test_decision_boundary_of_a_wide_table_builds_the_plane_a_block_at_a_time(monkeypatch):
+    # 60 × 60 plane points of 3000 features are 10.8M values (86 MB); the boundary builds
+    # at most PLANE_VALUES of them at once and draws the same picture as all at once.
+    from gdlab.viz import boundary
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 3000))
+    w = rng.normal(size=3000) / 50
+    y = (X @ w > 0).astype(int)
+    proba, sizes = logistic_proba(w, 0.1), []
+
+    def predict(A):
+        sizes.append(np.asarray(A).size)
+        return proba(A)
+
+    blocked = viz.decision_boundary(predict, X, y, grid=60).axes[0].images[0].get_array()
+    assert sizes[0] == X.size  # the data themselves
+    assert max(sizes[1:]) <= boundary.PLANE_VALUES
+    assert sum(sizes[1:]) == 60 * 60 * 3000
+    assert len(sizes[1:]) == 6
+    monkeypatch.setattr(boundary, "PLANE_VALUES", 60 * 60 * 3000)
+    whole = viz.decision_boundary(proba, X, y, grid=60).axes[0].images[0].get_array()
+    np.testing.assert_allclose(blocked, whole, rtol=1e-12)  # BLAS blocks sum in another order
+    assert 0.05 < float(whole.min()) < 0.5 < float(whole.max()) < 0.95  # a boundary crosses it
+
+
 def test_confusion_matrix_counts():
     y_true = np.array([0, 0, 1, 1, 1, 2])
     y_pred = np.array([0, 1, 1, 1, 2, 2])

@@ -44,6 +44,19 @@ def pca_plane(X: np.ndarray) -> dict:
     return {"mean": mean, "scale": scale, "components": vt[:2], "explained": var[:2] / total}
 
 
+PLANE_VALUES = 1 << 21  # feature values of plane points built at a time (16 MB in float64)
+
+
+def _on_plane(predict, to_features, coords: np.ndarray, d: int, k: int) -> np.ndarray:
+    """``predict`` at each point of the plane, a block of points at a time, so that a
+    wide table (d in the thousands) needs memory for one block, not for the whole grid."""
+    step = max(1, PLANE_VALUES // d)
+    out = np.empty((len(coords), k))
+    for a in range(0, len(coords), step):
+        out[a:a + step] = np.asarray(predict(to_features(coords[a:a + step])))
+    return out
+
+
 @styled
 def decision_boundary(
     predict: Callable[[np.ndarray], np.ndarray],
@@ -114,7 +127,7 @@ def decision_boundary(
     g1 = np.linspace(lo[0] - pad[0], hi[0] + pad[0], grid)
     g2 = np.linspace(lo[1] - pad[1], hi[1] + pad[1], grid)
     G1, G2 = np.meshgrid(g1, g2)
-    P = np.asarray(predict(to_features(np.column_stack([G1.ravel(), G2.ravel()]))))
+    P = _on_plane(predict, to_features, np.column_stack([G1.ravel(), G2.ravel()]), X.shape[1], k)
     P = P.reshape(grid, grid, k)
 
     fig = new_figure(8.4, 11.0)
