@@ -76,6 +76,45 @@ def test_a_table_trains_with_defaults_and_predicts_new_rows(gdlab_cli, tmp_path,
         assert "not in the training rows" in p.err  # the unseen category, counted
 
 
+def test_a_dataframe_of_new_rows_is_coded_as_the_same_cells_in_a_file(gdlab_cli, tmp_path):
+    # What run.predict makes of a DataFrame is what gdlab predict makes of the same cells in
+    # a CSV: stripped categories, missing tokens ("", "NA", None, NaN) filled, not taken
+    # for unseen categories, numbers given as text or as numbers.
+    import gdlab
+    from gdlab.errors import GdlabError
+
+    path = T.write_penguins(tmp_path)
+    assert gdlab_cli("train", path, "--target", "species", "--out", "runs/p", "--no-plots").code == 0
+    run = gdlab.load_run(tmp_path / "runs/p")
+    cells = {"island": [" Dream", "NA", "", None, "Biscoe ", "Atlantis"],
+             "bill_length_mm": ["39.1", 46.5, "NA", np.nan, " 50.0 ", "45"],
+             "bill_depth_mm": [18.7, 17.9, 16.0, 15.2, 14.1, 19.0],
+             "flipper_length_mm": [181, 192, 210, 222, 230, 195],
+             "body_mass_g": [3750, 3500, 4500, 5200, 5700, 4100],
+             "sex": ["male", "female", "", "NA", None, "female"],
+             "year": [2007, 2008, 2009, 2007, 2008, 2009]}
+    frame = pd.DataFrame(cells)
+    text = frame.astype(object).where(frame.notna(), "").astype(str)
+    text.to_csv(tmp_path / "new.csv", index=False)
+    assert gdlab_cli("predict", "runs/p", "new.csv", "--out", "pred.csv").code == 0
+    from_file = pd.read_csv(tmp_path / "pred.csv")
+    proba = run.predict_proba(frame)
+    columns = [c for c in from_file.columns if c.startswith("p_") or c.startswith("proba")]  # p_Adelie, …
+    assert len(columns) == proba.shape[1] == 3
+    np.testing.assert_allclose(proba, from_file[columns].to_numpy(), atol=1e-6)
+    assert list(run.predict(frame)) == list(from_file["prediction"])
+    coded = run._coded(frame)
+    island = [c.name for c in run.preprocessor.columns].index("island")
+    assert np.isnan(coded[1:4, island]).all()  # NA, "" and None are missing: filled later
+    assert coded[5, island] == -1  # Atlantis is unseen
+    categories = run.preprocessor.columns[island].categories
+    assert [categories[int(coded[i, island])] for i in (0, 4)] == ["Dream", "Biscoe"]  # stripped
+    frame = frame.astype({"bill_depth_mm": object})
+    frame.loc[2, "bill_depth_mm"] = "deep"
+    with pytest.raises(GdlabError, match=r"row 2 \(index 2\), column 'bill_depth_mm': 'deep' is not a number"):
+        run.predict(frame)
+
+
 def _sklearn_view(path, target: str, sep: str):
     frame = pd.read_csv(path, sep=sep).dropna(subset=[target])
     y = frame.pop(target)

@@ -97,31 +97,28 @@ class Run:
         return torch.as_tensor(X, dtype=p.dtype, device=p.device)
 
     def _coded(self, X) -> np.ndarray:
-        """Raw rows as the preprocessor takes them: a DataFrame's columns by name (categories
-        as their codes, unseen ones −1, missing cells NaN), or an array as it is."""
+        """Raw rows as the preprocessor takes them: a DataFrame's columns by name, coded as
+        ``gdlab predict`` codes a file's (:func:`gdlab.data.features.code_frame`), or an
+        array as it is."""
+        if not (hasattr(X, "columns") and hasattr(X, "iloc")):  # not a pandas DataFrame
+            return np.asarray(X, dtype=np.float64)
+        from .data.columns import Column
+        from .data.features import code_frame
+        from .errors import GdlabError
+
         prep = self.preprocessor
-        if hasattr(X, "columns") and hasattr(X, "iloc"):  # a pandas DataFrame
-            missing = [c for c in self.input_names if c not in X.columns]
-            if missing:
-                from .errors import GdlabError
-
-                raise GdlabError(f"the rows lack the column(s) {', '.join(map(repr, missing))} "
-                                 f"the model was trained on ({', '.join(self.input_names)})")
-            columns = prep.columns if prep is not None and getattr(prep, "columns", None) else None
-            if columns is None:
-                return X[self.input_names].to_numpy(dtype=np.float64)
-            import pandas as pd
-
-            out = np.empty((len(X), len(columns)))
-            for j, col in enumerate(columns):
-                cells = X[col.name]
-                if col.kind == "categorical":
-                    index = {c: i for i, c in enumerate(col.categories)}
-                    out[:, j] = [np.nan if pd.isna(v) else index.get(str(v), -1) for v in cells]
-                else:
-                    out[:, j] = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=np.float64)
-            return out
-        return np.asarray(X, dtype=np.float64)
+        columns = list(prep.columns) if prep is not None and getattr(prep, "columns", None) else \
+            [Column(name) for name in self.input_names]
+        missing = [c.name for c in columns if c.name not in X.columns]
+        if missing:
+            raise GdlabError(f"the rows lack the column(s) {', '.join(map(repr, missing))} "
+                             f"the model was trained on ({', '.join(c.name for c in columns)})")
+        strict = prep is None or prep.columns is None or prep.impute == "none"
+        coded, _unseen, problem = code_frame(X, columns, strict=strict)
+        if problem:
+            row, name, what = problem
+            raise GdlabError(f"row {row} (index {X.index[row]!r}), column {name!r}: {what}")
+        return coded
 
     @torch.no_grad()
     def decision(self, X, *, encoded: bool = False) -> np.ndarray:

@@ -136,14 +136,34 @@ def _table(
 
     text = tuple(c.name for c in columns if c.kind == "categorical")
     table = read_table(path, delimiter=delimiter, choose=choose, text_columns=text)
-    X = np.empty((len(table.frame), len(columns)))
+    X, unseen, problem = code_frame(table.frame, columns, strict=strict)
+    if problem:
+        raise table.fail(*problem)
+    y = None
+    if target_name is not None and target_name in table.columns:
+        y = _target(table, target_name)
+    return X, y, unseen
+
+
+def code_frame(
+    frame: pd.DataFrame, columns: list[Column], *, strict: bool,
+) -> tuple[np.ndarray, dict[str, dict[str, int]], tuple[int, str, str] | None]:
+    """Code a table's training columns as training coded them (the module docstring).
+
+    The one coder of new rows, for files and for the DataFrames handed to a run: cells are
+    stripped, missing tokens (``""``, ``NA``, …) are missing (NaN, filled later), text in
+    a numeric column is a problem, and so is a missing cell when ``strict``. Returns the
+    codes (n, len(columns)), the unseen categories per column with their counts, and the
+    first problem as ``(row, column name, what)`` (or None).
+    """
+    X = np.empty((len(frame), len(columns)))
     problems, unseen = [], {}
     for j, column in enumerate(columns):
         if column.kind == "numeric":
-            cells = read_cells(table.frame[column.name])
+            cells = read_cells(frame[column.name])
             X[:, j], problem = _numeric(cells)
         else:
-            cells = text_cells(table.frame[column.name])
+            cells = text_cells(frame[column.name])
             strings = cells.text
             X[:, j], problem = code(strings, column.categories), None
             new = pd.Series(strings[X[:, j] == -1]).value_counts()
@@ -153,13 +173,8 @@ def _table(
             problems.append((problem[0], j, column.name, problem[1]))
         elif strict and cells.missing.any():
             problems.append((int(np.flatnonzero(cells.missing)[0]), j, column.name, "missing value"))
-    if problems:
-        row, _, name, problem = min(problems)
-        raise table.fail(row, name, problem)
-    y = None
-    if target_name is not None and target_name in table.columns:
-        y = _target(table, target_name)
-    return X, y, unseen
+    first = min(problems) if problems else None
+    return X, unseen, first and (first[0], first[2], first[3])
 
 
 def _numeric(cells: Cells) -> tuple[np.ndarray, tuple[int, str] | None]:
