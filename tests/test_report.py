@@ -123,6 +123,26 @@ def test_write_report_with_real_figures(tmp_path):
     assert base64.b64decode(src.split(",", 1)[1]) == (run / "loss_curve.png").read_bytes()
 
 
+@pytest.mark.parametrize(("lang", "summary"), [
+    ("en", "5000 epochs: one in 25 shown, and the last (every epoch is in history.csv)"),
+    ("zh", "5000 轮：每 25 轮显示一行，另加最后一轮（每一轮都在 history.csv 中）")])
+def test_a_long_history_is_shown_one_row_in_step_with_the_last(tmp_path, lang, summary):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps(CONFIG))
+    (run / "metrics.json").write_text(json.dumps(METRICS))
+    with open(run / "history.csv", "w", newline="") as f:
+        f.write("epoch,train_loss,val_loss,lr\n")
+        f.writelines(f"{e},{1000 + e},{2000 + e},0.1\n" for e in range(1, 5001))
+    html = write_report(run, lang=lang).read_text(encoding="utf-8")
+    epochs = [int(m) for m in re.findall(r"<tr><td>(\d+)</td><td>(?:\d+)</td>", html)]
+    assert epochs == [*range(1, 5001, 25), 5000]
+    assert "<td>5000</td><td>6000</td><td>7000</td>" in html
+    assert summary in html
+    short = build_report_html(CONFIG, METRICS, HISTORY, {})
+    assert "epochs (one row per epoch; also in history.csv)" in short
+
+
 def test_write_report_missing_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         write_report(tmp_path / "nope")

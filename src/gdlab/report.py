@@ -135,19 +135,40 @@ def _params(metrics: Mapping, tr: Texts) -> str:
             + _kv_table(params, tr, key="parameter"))
 
 
+HISTORY_ROWS = 200  # epochs shown in the report's table; history.csv has every one
+
+
+def shown_epochs(n: int, limit: int = HISTORY_ROWS) -> tuple[list[int], int]:
+    """Which of ``n`` history rows the report shows: all when at most ``limit``, else every
+    ``step``-th from the first, and the last. Returns (row indices, step).
+
+    >>> shown_epochs(5)
+    ([0, 1, 2, 3, 4], 1)
+    >>> rows, step = shown_epochs(5000); (len(rows), step, rows[:3], rows[-1])
+    (201, 25, [0, 25, 50], 4999)
+    """
+    if n <= limit:
+        return list(range(n)), 1
+    step = -(-n // limit)
+    rows = list(range(0, n, step))
+    return rows + ([n - 1] if rows[-1] != n - 1 else []), step
+
+
 def _history_table(history: Sequence[Mapping], tr: Texts) -> str:
     if not history:
         return f"<p>{html.escape(tr('no_history'))}</p>"
     cols: list[str] = []
     for row in history:
         cols += [c for c in row if c not in cols]
+    rows, step = shown_epochs(len(history))
     head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
-    body = "".join("<tr>" + "".join(f"<td>{_e(row.get(c))}</td>" for c in cols) + "</tr>"
-                   for row in history)
+    body = "".join("<tr>" + "".join(f"<td>{_e(history[i].get(c))}</td>" for c in cols) + "</tr>"
+                   for i in rows)
     table = f'<div class="scroll"><table><tr>{head}</tr>{body}</table></div>'
-    summary = html.escape(tr("history_summary", n=len(history)))
-    is_open = " open" if len(history) <= 60 else ""
-    return f"<details{is_open}><summary>{summary}</summary>{table}</details>"
+    summary = tr("history_summary", n=len(history)) if step == 1 else \
+        tr("history_thinned", n=len(history), step=step)
+    is_open = " open" if len(rows) <= 60 else ""
+    return f"<details{is_open}><summary>{html.escape(summary)}</summary>{table}</details>"
 
 
 def build_report_html(
@@ -246,10 +267,15 @@ def _parse_cell(text: str) -> Any:
         return t
 
 
-def read_history_csv(path: str | os.PathLike) -> list[dict]:
-    """``history.csv`` as a list of dicts; empty cells → None, numbers → int/float."""
+def read_history_csv(path: str | os.PathLike, *, shown: bool = False) -> list[dict]:
+    """``history.csv`` as a list of dicts; empty cells → None, numbers → int/float.
+    ``shown=True``: only the rows the report's table shows (:func:`shown_epochs`), the
+    others as empty dicts, so a long run's report parses 200 rows, not all of them."""
     with open(path, newline="", encoding="utf-8") as f:
-        return [{k: _parse_cell(v or "") for k, v in row.items()} for row in csv.DictReader(f)]
+        raw = list(csv.DictReader(f))
+    keep = set(shown_epochs(len(raw))[0]) if shown else range(len(raw))
+    return [{k: _parse_cell(v or "") for k, v in row.items()} if i in keep else {}
+            for i, row in enumerate(raw)]
 
 
 def _read_json(path: Path) -> dict:
@@ -271,7 +297,7 @@ def write_report(run_dir: str | os.PathLike, *, title: str | None = None, lang: 
     config = _read_json(run / "config.json")
     metrics = _read_json(run / "metrics.json")
     hist_path = run / "history.csv"
-    history = read_history_csv(hist_path) if hist_path.exists() else []
+    history = read_history_csv(hist_path, shown=True) if hist_path.exists() else []
     images = {p.name: p.read_bytes() for p in sorted(run.glob("*.png"))}
     out = run / "report.html"
     atomic_write_text(out, build_report_html(config, metrics, history, images, title=title, lang=lang))

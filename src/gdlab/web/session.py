@@ -180,7 +180,7 @@ class Session:
     >>> from gdlab.web.settings import parse_settings
     >>> with Session(parse_settings({"lesson": "liu-er-gd"})) as s:
     ...     s.run(100), round(float(s.params()[0]), 3), s.status
-    (100, 1.873, 'max_epochs')
+    (100, 2.0, 'max_epochs')
     """
 
     def __init__(self, settings: Settings, *, view: dict | None = None):

@@ -20,6 +20,7 @@ MESSAGES = {
     "report.value": "value",
     "report.no_history": "No history recorded.",
     "report.history_summary": "{n} epochs (one row per epoch; also in history.csv)",
+    "report.history_thinned": "{n} epochs: one in {step} shown, and the last (every epoch is in history.csv)",
     "report.no_figures": "No figures in this run folder.",
     "report.footer": ("Written by gdlab.report: a self-contained file, with no scripts and no "
                       "external resources."),

@@ -20,6 +20,7 @@ MESSAGES = {
     "report.value": "值",
     "report.no_history": "没有记录训练历史。",
     "report.history_summary": "{n} 轮（每轮一行；也在 history.csv 中）",
+    "report.history_thinned": "{n} 轮：每 {step} 轮显示一行，另加最后一轮（每一轮都在 history.csv 中）",
     "report.no_figures": "此运行文件夹中没有图。",
     "report.footer": "由 gdlab.report 生成：一个自包含的文件，不含脚本，也不引用任何外部资源。",
     "report.metric.model": "模型",
