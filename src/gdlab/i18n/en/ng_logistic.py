@@ -46,8 +46,8 @@ MESSAGES = {
         "(gdlab's manual engine; autograd agrees to {diff:.2g}); drawn in ng-graph.png"),
     "ng-logistic.h.train": "== 3. training: {iterations} iterations, learning rate {lr}, cross-entropy ==",
     "ng-logistic.library": (
-        "gdlab.train(LogisticRegression, optimizer='gd', engine='manual') reaches the same "
-        "parameters (largest difference {diff:.2g}) and test accuracy {acc:g} %"),
+        "gdlab.train(LogisticRegression, optimizer='gd'), on its default fast engine, reaches "
+        "the same parameters (largest difference {diff:.2g}) and test accuracy {acc:g} %"),
     "ng-logistic.h.losses": "== 4. squared error vs cross-entropy on a sigmoid output ==",
     "ng-logistic.sign_run": (
         "Minimizing the notes' formula instead ({iterations} iterations from w = 0) drives "

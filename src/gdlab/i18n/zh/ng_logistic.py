@@ -37,7 +37,7 @@ MESSAGES = {
         "（gdlab 的 manual 引擎；与 autograd 相差 {diff:.2g}）；图见 ng-graph.png"),
     "ng-logistic.h.train": "== 3. 训练：{iterations} 次迭代，学习率 {lr}，交叉熵 ==",
     "ng-logistic.library": (
-        "gdlab.train(LogisticRegression, optimizer='gd', engine='manual') 得到相同的参数（最大差异 "
+        "gdlab.train(LogisticRegression, optimizer='gd') 用默认的快速引擎得到相同的参数（最大差异 "
         "{diff:.2g}），测试准确率 {acc:g} %"),
     "ng-logistic.h.losses": "== 4. sigmoid 输出上的平方误差与交叉熵 ==",
     "ng-logistic.sign_run": (
