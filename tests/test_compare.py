@@ -6,6 +6,8 @@ its value.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -68,6 +70,7 @@ def test_refused_and_diverged_engines_get_a_status_row():
     cfg = TrainConfig.from_kwargs(optimizer="gd", lr=0.1, epochs=1, quiet=True)
     rows = compare_engines(big, cfg, ["scalar", "manual"])
     assert rows[0]["status"].startswith("refused: the scalar engine")
+    assert rows[0]["refused"].startswith("the scalar engine")
     assert rows[0]["final_loss"] is None
     assert rows[1]["status"] == "ok"
     assert rows[1]["reference"] == "manual"
@@ -75,7 +78,7 @@ def test_refused_and_diverged_engines_get_a_status_row():
     cfg = TrainConfig.from_kwargs(optimizer="gd", lr=5.0, epochs=50, quiet=True,
                                   standardize=False)
     rows = compare_engines(load("toy-1d"), cfg, ["manual", "nn"])
-    assert all(r["status"].startswith("diverged at epoch ") for r in rows)
+    assert all(r["status"] == f"diverged at epoch {r['diverged_at']}" for r in rows)
 
 
 def test_csv_output(gdlab_cli, tmp_path):
@@ -85,6 +88,41 @@ def test_csv_output(gdlab_cli, tmp_path):
     frame = pd.read_csv(tmp_path / "table.csv")
     assert list(frame["engine"]) == ["manual", "nn"]
     assert {"final_loss", "max_param_diff", "seconds_per_epoch", "speed_ratio"} <= set(frame.columns)
+
+
+def _numbers(text: str) -> list[str]:
+    return re.findall(r"\d+(?:\.\d+)?(?:e[-+]\d+)?", text)
+
+
+def test_compare_sweep_and_surface_speak_chinese_with_the_same_numbers(gdlab_cli, tmp_path):
+    args = ["toy-1d", "--engines", "manual,nn", "--optimizer", "gd", "--epochs", "5", "--lr", "5",
+            "--no-standardize"]
+    en, zh = gdlab_cli("compare", *args, "--lang", "en"), gdlab_cli("compare", *args, "--lang", "zh")
+    assert en.code == zh.code == 0, (en, zh)
+    for text in ("引擎", "最终损失", "与 nn 的最大 |Δθ|", "状态"):
+        assert text in zh.out, text
+    assert "在第 1 轮发散" in zh.out or "在第 2 轮发散" in zh.out  # lr 5 on toy-1d diverges
+    assert "diverged at epoch" in en.out
+    assert "max |Δθ| vs nn" in en.out
+    rows_en, rows_zh = en.out.splitlines()[4:6], zh.out.splitlines()[4:6]
+    assert [r.split()[0] for r in rows_en] == [r.split()[0] for r in rows_zh] == ["manual", "nn"]
+    assert [r.split()[1:3] for r in rows_en] == [r.split()[1:3] for r in rows_zh]  # loss, |Δθ|: same digits
+
+    sweep_args = ["toy-1d", "--lr", "0.01,0.1", "--epochs", "4"]
+    en = gdlab_cli("sweep", *sweep_args, "--out", tmp_path / "en", "--lang", "en")
+    zh = gdlab_cli("sweep", *sweep_args, "--out", tmp_path / "zh", "--lang", "zh")
+    assert en.code == zh.code == 0, (en, zh)
+    for text in ("比较 2 个学习率", "← 最佳", "最终验证损失"):
+        assert text in zh.out, text
+    table = lambda out: [line for line in out.splitlines() if re.match(r"\s+0\.\d+\s", line)]  # noqa: E731
+    assert [_numbers(x) for x in table(en.out)] == [_numbers(x) for x in table(zh.out)]
+    assert len(table(en.out)) == 2
+    assert (tmp_path / "zh/sweep.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    zh = gdlab_cli("surface", "toy-1d", "--optimizers", "gd,sgd", "--lang", "zh", "--out", tmp_path / "s")
+    assert zh.code == 0, zh
+    for text in ("toy-1d（3 行）上的路径", "次更新   最终损失", "图："):
+        assert text in zh.out, text
 
 
 @pytest.mark.parametrize(("text", "message"), [

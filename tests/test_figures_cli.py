@@ -84,7 +84,7 @@ def test_surface_animate_writes_a_gif_with_one_frame_per_recorded_step(gdlab_cli
     assert_png(tmp_path / "s/surface.png")
     with Image.open(tmp_path / "s/paths.gif") as im:
         assert im.n_frames == 4 * 3 + 1  # minibatch:20 on 60 rows: 3 updates per epoch, + the start
-    assert "(13 frames, one per recorded step)" in r.out
+    assert "（13 帧，每个记录的步骤一帧）" in r.out  # --lang zh: 13 frames, one per recorded step
 
 
 @pytest.mark.parametrize(("args", "needle"), [

@@ -54,7 +54,8 @@ def compare_engines(data, cfg: TrainConfig, engines: list[str], *, start=None) -
 
     Every engine gets the same data, split, seed, initial parameters and batch order, so
     the runs differ only in how the gradient step is computed (SPEC.md §2). Each row:
-    ``engine``, ``status`` ("ok", "diverged at epoch k" or "refused: …"), ``final_loss``,
+    ``engine``, ``status`` ("ok", "diverged at epoch k" or "refused: …", with the epoch in
+    ``diverged_at`` and the reason in ``refused`` for :func:`status_text`), ``final_loss``,
     ``max_param_diff`` (largest |θ − θ_ref| against the reference engine: ``nn`` when
     listed, else the first that ran), ``seconds_per_epoch`` (mean of the history's
     per-epoch seconds: the updates plus that epoch's evaluation) and ``speed_ratio``
@@ -72,14 +73,15 @@ def compare_engines(data, cfg: TrainConfig, engines: list[str], *, start=None) -
     rows, params = [], {}
     for name in engines:
         row = {"engine": name, "status": "ok", "final_loss": None, "max_param_diff": None,
-               "seconds_per_epoch": None, "speed_ratio": None}
+               "seconds_per_epoch": None, "speed_ratio": None, "diverged_at": None, "refused": None}
         try:
             run = train(copy.deepcopy(init), dataset, config=cfg.replace(engine=name),
                         log=lambda _m: None)
         except DivergedError as e:
-            run, row["status"] = e.run, f"diverged at epoch {e.epoch}"
+            run, row["status"], row["diverged_at"] = e.run, f"diverged at epoch {e.epoch}", e.epoch
         except GdlabError as e:  # e.g. the scalar engine refusing large data
-            row["status"] = f"refused: {str(e).split(';')[0]}"
+            row["refused"] = str(e).split(";")[0]
+            row["status"] = f"refused: {row['refused']}"
             rows.append(row)
             continue
         row["final_loss"] = run.history[-1]["train_loss"]
@@ -100,8 +102,21 @@ def compare_engines(data, cfg: TrainConfig, engines: list[str], *, start=None) -
 
 
 # --- sweep: one training, several learning rates -------------------------------------------------
-def sweep(data, cfg: TrainConfig, lrs: list[float], *, log: Callable[[str], None] = print) -> tuple[dict, dict]:
+def status_text(lang: str, *, diverged_at: int | None = None, refused: str | None = None) -> str:
+    """A run's status for people: ok, diverged at epoch k, or refused (and why)."""
+    from .i18n import t
+
+    if refused is not None:
+        return t("exp.status.refused", lang, why=refused)
+    if diverged_at is not None:
+        return t("exp.status.diverged", lang, epoch=diverged_at)
+    return t("exp.status.ok", lang)
+
+
+def sweep(data, cfg: TrainConfig, lrs: list[float], *, log: Callable[[str], None] = print,
+          lang: str = "en") -> tuple[dict, dict]:
     """Train once per learning rate: (lr → history, lr → epoch it diverged at or None)."""
+    from .i18n import t
     from .train import train
 
     dataset = _dataset(data, cfg)
@@ -114,16 +129,18 @@ def sweep(data, cfg: TrainConfig, lrs: list[float], *, log: Callable[[str], None
             run, diverged[lr] = e.run, e.epoch
         curves[lr] = run.history
         last = run.history[-1]
-        status = "ok" if diverged[lr] is None else f"DIVERGED at epoch {diverged[lr]}"
-        log(f"  lr {lr:<10g} final train loss {last['train_loss']:<12.6g} {status}")
+        log(t("sweep.progress", lang, lr=lr, loss=last["train_loss"],
+              status=status_text(lang, diverged_at=diverged[lr])))
     return curves, diverged
 
 
 # --- surface: one start, several optimizers --------------------------------------------------------
-def optimizer_paths(dataset, cfg: TrainConfig, specs, *, start=None, log: Callable[[str], None] = print) -> dict:
+def optimizer_paths(dataset, cfg: TrainConfig, specs, *, start=None, log: Callable[[str], None] = print,
+                    lang: str = "en") -> dict:
     """Train once per optimizer spec (label, optimizer, batch size) from the same initial
     parameters (``start`` = (w, b) for a two-parameter model); label → (run, diverged)."""
 
+    from .i18n import ljust, t
     from .setup import check_compatible, initial_model, model_kind, task_for
     from .train import train
 
@@ -149,8 +166,9 @@ def optimizer_paths(dataset, cfg: TrainConfig, specs, *, start=None, log: Callab
             run, diverged = e.run, e.epoch
         results[label] = (run, diverged)
         last = run.history[-1]["train_loss"]
-        status = "" if diverged is None else f"  DIVERGED at epoch {diverged}"
-        log(f"  {label:<14} {len(run.path) - 1:>6} updates   final loss {last:<12.6g}{status}")
+        status = "" if diverged is None else "  " + status_text(lang, diverged_at=diverged)
+        log(t("surface.progress", lang, label=ljust(label, 14), updates=len(run.path) - 1, loss=last,
+              status=status).rstrip())
     return results
 
 

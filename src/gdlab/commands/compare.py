@@ -37,25 +37,34 @@ def parse_engines(text: str) -> list[str]:
     return names
 
 
-def format_table(rows: list[dict]) -> list[str]:
-    """The rows as aligned text lines."""
+def format_table(rows: list[dict], lang: str = "en") -> list[str]:
+    """The rows as aligned text lines, in ``lang``."""
+    from ..experiments import status_text
+    from ..i18n import ljust, rjust, t
+
     ref = rows[0]["reference"]
-    headers = ["engine", "final loss", f"max |Δθ| vs {ref}", "s / epoch", "speed vs slowest", "status"]
+    headers = [t("compare.h.engine", lang), t("compare.h.final_loss", lang),
+               t("compare.h.diff", lang, ref=ref), t("compare.h.seconds", lang),
+               t("compare.h.speed", lang), t("compare.h.status", lang)]
     body = []
     for r in rows:
+        status = status_text(lang, diverged_at=r.get("diverged_at"), refused=r.get("refused"))
         if r["final_loss"] is None:
-            body.append([r["engine"], "-", "-", "-", "-", r["status"]])
+            body.append([r["engine"], "-", "-", "-", "-", status])
             continue
         body.append([
             r["engine"], f"{r['final_loss']:.10g}", f"{r['max_param_diff']:.3g}",
-            f"{r['seconds_per_epoch']:.3g}", f"{r['speed_ratio']:.1f}x", r["status"],
+            f"{r['seconds_per_epoch']:.3g}", f"{r['speed_ratio']:.1f}x", status,
         ])
-    widths = [max(len(h), *(len(b[j]) for b in body)) for j, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) if j in (0, 5) else h.rjust(w) for j, (h, w) in enumerate(zip(headers, widths, strict=True))).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    for b in body:
-        lines.append("  ".join(c.ljust(w) if j in (0, 5) else c.rjust(w) for j, (c, w) in enumerate(zip(b, widths, strict=True))).rstrip())
-    return lines
+    from ..i18n import display_width
+
+    widths = [max(display_width(h), *(display_width(b[j]) for b in body)) for j, h in enumerate(headers)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(ljust(c, w) if j in (0, 5) else rjust(c, w)
+                         for j, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+    return [line(headers), "  ".join("-" * w for w in widths), *(line(b) for b in body)]
 
 
 @click.command()
@@ -67,29 +76,33 @@ def format_table(rows: list[dict]) -> list[str]:
               help="Initial parameters, in order (w then b), e.g. 1 for y = w·x from w = 1 (with --no-bias).")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Also write the table as CSV to this file.")
-def command(data, engine_list, start, out, **options):
+@click.option("--lang", type=click.Choice(["en", "zh"]), default=None,
+              help="Language of the output (default: from the locale, LANG/LC_ALL).")
+def command(data, engine_list, start, out, lang, **options):
     """Train on DATA once per engine (same data, seed and batches) and compare them."""
     import io
 
     import pandas as pd
 
+    from ..i18n import resolve_lang, t
     from ..io import atomic_write_text
 
+    lang = resolve_lang(lang)
     engines = parse_engines(engine_list)
     options.pop("engine", None)
     cfg = config_from_options(options, quiet=True)
-    click.echo(f"training on {data} with {cfg.optimizer}, lr {cfg.lr}, {cfg.epochs} epochs, "
-               f"{cfg.dtype}, seed {cfg.seed}, through {len(engines)} engines ...")
+    click.echo(t("compare.headline", lang, data=data, optimizer=cfg.optimizer, lr=cfg.lr,
+                 epochs=cfg.epochs, dtype=cfg.dtype, seed=cfg.seed, n=len(engines)))
     rows = compare_engines(data, cfg, engines, start=_numbers(start))
     click.echo("")
-    for line in format_table(rows):
+    for line in format_table(rows, lang):
         click.echo(line)
-    click.echo("\nseconds are measurements on this machine: they vary from run to run.")
+    click.echo("\n" + t("compare.seconds_note", lang))
     if out is not None:
         buf = io.StringIO()
         pd.DataFrame(rows).to_csv(buf, index=False)
         atomic_write_text(out, buf.getvalue())
-        click.echo(f"table written to {out}")
+        click.echo(t("exp.written", lang, path=out))
 
 
 # every engine runs here, so the shared --engine flag does not apply

@@ -51,7 +51,7 @@ def command(ctx, data, optimizers, start, directions, out, animate, lang, **opti
 
     from ..data import load
     from ..experiments import optimizer_paths
-    from ..i18n import resolve_lang
+    from ..i18n import resolve_lang, t
     from ..viz import loss_slice, loss_surface_2param, save_figure
 
     lang = resolve_lang(lang)
@@ -72,8 +72,9 @@ def command(ctx, data, optimizers, start, directions, out, animate, lang, **opti
     cfg = config_from_options(options, **overrides)
     specs = parse_optimizers(optimizers)
     dataset = load(data, target=cfg.target)
-    click.echo(f"paths on {dataset.name} ({dataset.n_samples} rows), lr {cfg.lr}, {cfg.epochs} epochs:")
-    results = optimizer_paths(dataset, cfg, specs, start=parse_start(start), log=click.echo)
+    click.echo(t("surface.headline", lang, data=dataset.name, n=dataset.n_samples, lr=cfg.lr,
+                 epochs=cfg.epochs))
+    results = optimizer_paths(dataset, cfg, specs, start=parse_start(start), log=click.echo, lang=lang)
     folder = Path(out or f"runs/surface-{time.strftime('%Y%m%d-%H%M%S')}")
     first_run = next(iter(results.values()))[0]
     X, y = dataset.X, dataset.y
@@ -86,7 +87,6 @@ def command(ctx, data, optimizers, start, directions, out, animate, lang, **opti
                          f"parameters (one feature, linear or logistic regression); {dataset.name} "
                          f"gives {first_run.path.shape[1]}")
     if two_params:
-        from ..i18n import t
         from ..viz import animate_paths
 
         paths = {label: run.path for label, (run, _) in results.items()}
@@ -94,15 +94,13 @@ def command(ctx, data, optimizers, start, directions, out, animate, lang, **opti
         fig = loss_surface_2param(X, y, loss=loss, model_kind=first_run.config["model"],
                                   paths=paths, title=title, lang=lang)
         path = save_figure(fig, folder / "surface.png")
-        click.echo(f"\nfigure: {path}")
+        click.echo("\n" + t("exp.figure", lang, path=path))
         if animate is not None:
             gif = animate_paths(X, y, loss=loss, model_kind=first_run.config["model"], paths=paths,
                                 path=animate, title=title, lang=lang)
             frames = max(len(p) for p in paths.values())
-            click.echo(f"animation: {gif} ({frames} frames, one per recorded step)")
+            click.echo(t("surface.animation", lang, path=gif, frames=frames))
         return
-    from ..i18n import t
-
     if directions != "random":
         directions = tuple(d.strip() for d in directions.split(";"))
         if len(directions) != 2:
@@ -111,4 +109,4 @@ def command(ctx, data, optimizers, start, directions, out, animate, lang, **opti
         fig = loss_slice(run.model, X, y, loss=loss, directions=directions, path=run.path, lang=lang,
                          title=t("surface_cmd.slice_title", lang, label=label, data=dataset.name))
         safe = label.replace(":", "-")
-        click.echo(f"figure: {save_figure(fig, folder / f'surface-{safe}.png')}")
+        click.echo(t("exp.figure", lang, path=save_figure(fig, folder / f"surface-{safe}.png")))

@@ -32,7 +32,7 @@ from .text import display_width, ljust, rjust, wrap
 LANGS = ("en", "zh")
 DEFAULT_LANG = "en"
 #: The catalogue modules of each language (``gdlab.i18n.<lang>.<area>``), merged in order.
-AREAS = ("common", "train", "viz", "report", "liu_er_gd", "d2l_linear", "coursera_1d",
+AREAS = ("common", "train", "viz", "report", "experiments", "liu_er_gd", "d2l_linear", "coursera_1d",
          "ng_logistic", "seed004_network")
 LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
 
