@@ -386,8 +386,10 @@ def auto_lr(cfg: TrainConfig, feed, *, loss: str, kind: str) -> tuple[float, str
     For a one-layer model the loss's Hessian is bounded by c·(1/N) Σᵢ x̃ᵢx̃ᵢᵀ (x̃ = x with a
     1 for the bias; c from :data:`CURVATURE`), so with λ its largest eigenvalue a
     full-batch step of η = 1/(c·λ) never overshoots. A batch of B rows is noisier: its
-    curvature is about λ + (R² − λ)/B, R² the mean of wᵢ²‖x̃ᵢ‖² (‖x̃ᵢ‖² without weights),
-    so η = 1/(c·(λ + (R² − λ)/B)),
+    curvature is about λ + (R² − λ)/B, R² the mean of wᵢ²‖x̃ᵢ‖² (‖x̃ᵢ‖² without weights)
+    or, when larger, w_max times the mean of wᵢ‖x̃ᵢ‖² (the batch that holds the heaviest
+    row: a class of one row weighted 33× under ``class_weight="balanced"``; without
+    weights both are the mean of ‖x̃ᵢ‖²), so η = 1/(c·(λ + (R² − λ)/B)),
     which is 1/(c·R²) for one row at a time; for the squared error (whose batch noise grows
     with the residuals) a tenth of that, :data:`MINIBATCH_LR_SHARE`. Momentum μ multiplies
     the step by 1/(1 − μ),
@@ -410,8 +412,10 @@ def auto_lr(cfg: TrainConfig, feed, *, loss: str, kind: str) -> tuple[float, str
     cov = (X * (w / len(w))[:, None]).T @ X  # (d+1, d+1): (1/n) Σ wᵢ x̃ᵢx̃ᵢᵀ
     lam = float(np.linalg.eigvalsh(cov)[-1]) if len(cov) <= 2000 else _power_iteration(cov)
     # one row's share of a batch's curvature: wᵢ‖x̃ᵢ‖², whose mean over the rows a batch
-    # draws is (1/n) Σ wᵢ²‖x̃ᵢ‖² (heavy class weights make batches noisier)
-    r2 = float(np.mean(w * w * np.einsum("ij,ij->i", X, X)))
+    # draws is (1/n) Σ wᵢ²‖x̃ᵢ‖² (heavy class weights make batches noisier); and every
+    # epoch has the batch that holds the heaviest row, w_max times a typical row
+    sq = np.einsum("ij,ij->i", X, X)
+    r2 = max(float(np.mean(w * w * sq)), float(w.max() * np.mean(w * sq)))
     b = feed.batch_size
     n = feed.counts()[0]
     full = b >= n
