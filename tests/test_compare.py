@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import read_metrics
 from gdlab.commands.compare import compare_engines, parse_engines
 from gdlab.config import TrainConfig
 from gdlab.data import load
@@ -123,6 +125,46 @@ def test_compare_sweep_and_surface_speak_chinese_with_the_same_numbers(gdlab_cli
     assert zh.code == 0, zh
     for text in ("toy-1d（3 行）上的路径", "次更新   最终损失", "图："):
         assert text in zh.out, text
+
+
+def _table_with_categories(path):
+    rng = np.random.default_rng(0)
+    n = 120
+    age = rng.uniform(20, 60, n)
+    city = rng.choice(["Beijing", "Shanghai", "Shenzhen"], n)
+    bought = (age / 40 + (city == "Shenzhen") + rng.normal(0, 0.3, n) > 1.4).astype(int)
+    cells = [f"{a:.1f}" if i % 17 else "NA" for i, a in enumerate(age)]  # missing ages
+    frame = pd.DataFrame({"age": cells, "city": city, "name": [f"p{i}" for i in range(n)],
+                          "bought": np.where(bought, "yes", "no")})
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_compare_and_surface_read_a_table_as_train_does(gdlab_cli, tmp_path):
+    # categories one-hot, missing cells filled, the id column left out, --features obeyed:
+    # compare used to build its model from the raw column count and refuse every engine,
+    # and surface drew the raw cells (NaN) into its contours
+    path = _table_with_categories(tmp_path / "people.csv")
+    res = gdlab_cli("compare", path, "--target", "bought", "--engines", "manual,nn", "--epochs", "3")
+    assert res.code == 0, res
+    assert res.out.count(" ok") == 2, res.out
+    trained = gdlab_cli("train", path, "--target", "bought", "--engine", "nn", "--epochs", "3",
+                        "--no-plots", "--out", "runs/p")
+    assert trained.code == 0, trained
+    final = read_metrics(tmp_path / "runs/p")["train_loss"]
+    nn_row = next(line for line in res.out.splitlines() if line.startswith("nn "))
+    assert float(nn_row.split()[1]) == pytest.approx(final, rel=1e-6)  # the same training
+    res = gdlab_cli("compare", path, "--target", "bought", "--engines", "manual,nn", "--epochs", "3",
+                    "--features", "age")
+    assert res.code == 0, res
+    assert "max |Δθ| vs nn" in res.out
+    res = gdlab_cli("surface", path, "--target", "bought", "--features", "age", "--optimizers", "gd",
+                    "--out", tmp_path / "s")
+    assert res.code == 0, res
+    assert (tmp_path / "s/surface.png").exists()  # one feature: the (w, b) surface, NaN filled
+    res = gdlab_cli("surface", path, "--target", "bought", "--optimizers", "gd", "--out", tmp_path / "t")
+    assert res.code == 0, res
+    assert (tmp_path / "t/surface-gd.png").exists()  # four inputs (age, 3 cities): a slice
 
 
 @pytest.mark.parametrize(("text", "message"), [

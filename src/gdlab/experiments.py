@@ -19,21 +19,27 @@ REFERENCE = "nn"
 OPTIMIZER_NAMES = ("gd", "sgd", "minibatch", "momentum", "nesterov", "adam")
 
 
-def _dataset(data, cfg: TrainConfig):
+def read_data(data, cfg: TrainConfig):
+    """A built-in name or a file read as ``gdlab train`` reads it (target, task, features,
+    drop, impute, delimiter), or a Dataset as it is."""
     from .data import load
 
-    return load(data, target=cfg.target, task=cfg.task) if isinstance(data, str) else data
+    if not isinstance(data, str):
+        return data
+    return load(data, target=cfg.target, task=cfg.task, features=cfg.features, drop=cfg.drop,
+                impute=cfg.impute, delimiter=cfg.delimiter)
 
 
 # --- compare: one training, several engines ---------------------------------------------------
 def start_model(dataset, cfg: TrainConfig, start):
-    """The initial model of a run (seeded as ``gdlab.train`` builds it), its parameters set
+    """The initial model of a run as ``gdlab.train`` builds it (:func:`gdlab.setup.build`:
+    seeded, one input per encoded column, the loss and task checked), its parameters set
     to ``start`` when given: numbers in ``model.parameters()`` order (w then b)."""
     import torch
 
-    from .setup import initial_model
+    from .setup import build
 
-    model = initial_model(dataset, cfg)
+    model = build(dataset, cfg, log=lambda _m: None).model.cpu()
     if start is not None:
         params = list(model.parameters())
         n = sum(p.numel() for p in params)
@@ -68,7 +74,7 @@ def compare_engines(data, cfg: TrainConfig, engines: list[str], *, start=None) -
 
     from .train import flat_params, train
 
-    dataset = _dataset(data, cfg)
+    dataset = read_data(data, cfg)
     init = start_model(dataset, cfg, start)
     rows, params = [], {}
     for name in engines:
@@ -119,7 +125,7 @@ def sweep(data, cfg: TrainConfig, lrs: list[float], *, log: Callable[[str], None
     from .i18n import t
     from .train import train
 
-    dataset = _dataset(data, cfg)
+    dataset = read_data(data, cfg)
     curves, diverged = {}, {}
     for lr in lrs:
         try:
@@ -141,21 +147,14 @@ def optimizer_paths(dataset, cfg: TrainConfig, specs, *, start=None, log: Callab
     parameters (``start`` = (w, b) for a two-parameter model); label → (run, diverged)."""
 
     from .i18n import ljust, t
-    from .setup import check_compatible, initial_model, model_kind, task_for
     from .train import train
 
-    init = initial_model(dataset, cfg)
+    init = start_model(dataset, cfg, None)
     if start is not None:
         if sum(p.numel() for p in init.parameters()) != 2:
             raise GdlabError("--start W,B needs a model with two parameters (one feature, "
                              f"linear or logistic regression); {dataset.name} gives more")
         init = start_model(dataset, cfg, start)
-    kind = model_kind(cfg.model, dataset.task)
-    task = task_for(kind, dataset)
-    from .losses import default_loss
-
-    check_compatible(kind, cfg.loss or default_loss(task), task, name=dataset.name,
-                     n_classes=dataset.n_classes)
     results = {}
     for label, name, size in specs:
         try:

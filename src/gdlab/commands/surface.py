@@ -49,8 +49,7 @@ def command(ctx, data, optimizers, start, directions, out, animate, lang, **opti
     import time
     from pathlib import Path
 
-    from ..data import load
-    from ..experiments import optimizer_paths
+    from ..experiments import optimizer_paths, read_data
     from ..i18n import resolve_lang, t
     from ..viz import loss_slice, loss_surface_2param, save_figure
 
@@ -71,13 +70,13 @@ def command(ctx, data, optimizers, start, directions, out, animate, lang, **opti
         overrides["epochs"] = 10
     cfg = config_from_options(options, **overrides)
     specs = parse_optimizers(optimizers)
-    dataset = load(data, target=cfg.target)
+    dataset = read_data(data, cfg)
     click.echo(t("surface.headline", lang, data=dataset.name, n=dataset.n_samples, lr=cfg.lr,
                  epochs=cfg.epochs))
     results = optimizer_paths(dataset, cfg, specs, start=parse_start(start), log=click.echo, lang=lang)
     folder = Path(out or f"runs/surface-{time.strftime('%Y%m%d-%H%M%S')}")
     first_run = next(iter(results.values()))[0]
-    X, y = dataset.X, dataset.y
+    X, y = first_run.encode(dataset.X), dataset.y  # filled and one-hot, as the model sees them
     if first_run.standardizer is not None:
         X = first_run.standardizer.transform(X)
     loss = first_run.config["loss"]
