@@ -132,6 +132,34 @@ def test_balanced_weights_on_classes_of_one_or_two_rows_match_logistic_regressio
     assert fits[0][-1].lr_ < plain / 4  # the heavy rows' batches take a smaller step
 
 
+def test_rows_in_other_shapes_are_read_or_refused_in_one_line(gdlab_cli, tmp_path):
+    import gdlab
+    from gdlab.errors import GdlabError
+
+    path = T.write_penguins(tmp_path)
+    assert gdlab_cli("train", path, "--target", "species", "--out", "runs/p", "--no-plots").code == 0
+    run = gdlab.load_run(tmp_path / "runs/p")
+    frame = pd.read_csv(path).drop(columns=["species"]).iloc[[0, 150, 300]]
+    expected = run.predict_proba(frame)
+    np.testing.assert_allclose(run.predict_proba(frame.to_dict(orient="list")), expected)  # a dict
+    np.testing.assert_allclose(run.predict_proba(frame.iloc[1]), expected[1:2], atol=1e-6)  # a Series: one row
+    heavy = frame.astype({"body_mass_g": object})
+    heavy.loc[150, "body_mass_g"] = "heavy"
+    with pytest.raises(GdlabError, match=r"row 1 \(index 150\), column 'body_mass_g': 'heavy'"):
+        run.predict(heavy)
+    with pytest.raises(GdlabError, match=r"must be numbers .* or a pandas DataFrame"):
+        run.predict(frame.to_numpy(dtype=object))  # category text in an array
+    with pytest.raises(GdlabError, match="name the column\\(s\\) 'island' more than once"):
+        run.predict(pd.concat([frame, frame[["island"]]], axis=1))
+    with pytest.raises(GdlabError, match="predict_proba is for classifiers"):
+        gdlab.train(data="synthetic-linear", epochs=1, quiet=True).predict_proba(np.zeros((1, 2)))
+    numeric = gdlab.train(data="synthetic-linear", epochs=1, quiet=True)  # no preprocessor: no fill
+    with pytest.raises(GdlabError, match="row 1, column 'x2': missing value"):
+        numeric.predict(np.array([[0.0, 1.0], [1.0, np.nan]]))
+    with pytest.raises(GdlabError, match="the rows have 3 column\\(s\\); the model was trained on 2"):
+        numeric.predict(np.zeros((4, 3)))
+
+
 def _sklearn_view(path, target: str, sep: str):
     frame = pd.read_csv(path, sep=sep).dropna(subset=[target])
     y = frame.pop(target)

@@ -97,18 +97,26 @@ class Run:
         return torch.as_tensor(X, dtype=p.dtype, device=p.device)
 
     def _coded(self, X) -> np.ndarray:
-        """Raw rows as the preprocessor takes them: a DataFrame's columns by name, coded as
-        ``gdlab predict`` codes a file's (:func:`gdlab.data.features.code_frame`), or an
-        array as it is."""
+        """Raw rows as the preprocessor takes them: a DataFrame's columns by name (a dict of
+        columns, or a Series as one row, likewise), coded as ``gdlab predict`` codes a file's
+        (:func:`gdlab.data.features.code_frame`), or an array of numbers as it is."""
+        from .errors import GdlabError
+
+        if isinstance(X, dict) or (hasattr(X, "index") and hasattr(X, "to_frame") and not hasattr(X, "columns")):
+            import pandas as pd
+
+            X = pd.DataFrame(X) if isinstance(X, dict) else X.to_frame().T  # a Series: one row
         if not (hasattr(X, "columns") and hasattr(X, "iloc")):  # not a pandas DataFrame
-            return np.asarray(X, dtype=np.float64)
+            return self._numbers(X)
         from .data.columns import Column
         from .data.features import code_frame
-        from .errors import GdlabError
 
         prep = self.preprocessor
         columns = list(prep.columns) if prep is not None and getattr(prep, "columns", None) else \
             [Column(name) for name in self.input_names]
+        twice = sorted({str(c) for c in X.columns[X.columns.duplicated()]})
+        if twice:
+            raise GdlabError(f"the rows name the column(s) {', '.join(map(repr, twice))} more than once")
         missing = [c.name for c in columns if c.name not in X.columns]
         if missing:
             raise GdlabError(f"the rows lack the column(s) {', '.join(map(repr, missing))} "
@@ -117,8 +125,34 @@ class Run:
         coded, _unseen, problem = code_frame(X, columns, strict=strict)
         if problem:
             row, name, what = problem
-            raise GdlabError(f"row {row} (index {X.index[row]!r}), column {name!r}: {what}")
+            label = X.index[row]
+            label = label.item() if hasattr(label, "item") else label
+            raise GdlabError(f"row {row} (index {label!r}), column {name!r}: {what}")
         return coded
+
+    def _numbers(self, X) -> np.ndarray:
+        """An array of raw-coded rows, checked: numbers, one column per training column, and
+        no missing cell where nothing fills it."""
+        from .errors import GdlabError
+
+        d = len(self.input_names)
+        try:
+            A = np.asarray(X, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise GdlabError(
+                f"the rows must be numbers (an array of n × {d}) or a pandas DataFrame with the "
+                f"training columns ({', '.join(self.input_names[:8])}{', …' if d > 8 else ''}), "
+                f"whose categories may be text; got {type(X).__name__} holding something else") from None
+        if A.ndim == 2 and A.shape[1] != d:
+            raise GdlabError(f"the rows have {A.shape[1]} column(s); the model was trained on {d} "
+                             f"({', '.join(self.input_names[:8])}{', …' if d > 8 else ''})")
+        fills = self.preprocessor is not None and self.preprocessor.columns is not None \
+            and self.preprocessor.impute != "none"
+        if A.ndim == 2 and not fills and np.isnan(A).any():
+            row, j = (int(i) for i in np.argwhere(np.isnan(A))[0])
+            raise GdlabError(f"row {row}, column {self.input_names[j]!r}: missing value (NaN), "
+                             "and this model has nothing to fill it with")
+        return A
 
     @torch.no_grad()
     def decision(self, X, *, encoded: bool = False) -> np.ndarray:
@@ -130,7 +164,9 @@ class Run:
     def predict_proba(self, X, *, encoded: bool = False) -> np.ndarray:
         """Class probabilities for raw feature rows X, shape (n, n_classes)."""
         if self.task == "regression":
-            raise ValueError("predict_proba is for classifiers; this run is a regression")
+            from .errors import GdlabError
+
+            raise GdlabError("predict_proba is for classifiers; this run is a regression (use predict)")
         return predict_proba(self.model, self._tensor(X, encoded=encoded)).double().cpu().numpy()
 
     def predict(self, X, *, encoded: bool = False) -> np.ndarray:

@@ -91,8 +91,9 @@ class Standardizer:
         weight = np.asarray(weight, dtype=np.float64)
         bias = np.asarray(bias, dtype=np.float64)
         mean, scale = self._fitted(weight.shape[-1])
-        w = weight / scale  # (k, d) / (d,) -> (k, d)
-        b = bias - w @ mean  # (k,) - (k, d) @ (d,) -> (k,)
+        with np.errstate(invalid="ignore", over="ignore"):  # a diverged run's inf stays inf/NaN
+            w = weight / scale  # (k, d) / (d,) -> (k, d)
+            b = bias - w @ mean  # (k,) - (k, d) @ (d,) -> (k,)
         return w, b
 
     def to_dict(self) -> dict[str, list[float]]:

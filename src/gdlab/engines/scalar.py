@@ -41,12 +41,13 @@ def row_loss(name: str, z: list[float], y) -> tuple[float, list[float]]:
         return lse - z[y], [math.exp(zj - lse) - (1.0 if j == y else 0.0) for j, zj in enumerate(z)]
     loss, dz = 0.0, []
     for zj, yj in zip(z, y, strict=True):
+        r = zj - yj  # r·r, not r ** 2: a float product overflows to inf (divergence), a power raises
         if name == "mse":  # (z − y)², derivative 2(z − y)
-            loss += (zj - yj) ** 2
-            dz.append(2.0 * (zj - yj))
+            loss += r * r
+            dz.append(2.0 * r)
         elif name == "half-mse":  # ½(z − y)², derivative (z − y)
-            loss += 0.5 * (zj - yj) ** 2
-            dz.append(zj - yj)
+            loss += 0.5 * (r * r)
+            dz.append(r)
         elif name == "bce":  # max(z, 0) − z y + log(1 + e^{−|z|}), derivative σ(z) − y
             loss += max(zj, 0.0) - zj * yj + math.log1p(math.exp(-abs(zj)))
             dz.append(sigmoid(zj) - yj)
