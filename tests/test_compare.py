@@ -167,6 +167,16 @@ def test_compare_and_surface_read_a_table_as_train_does(gdlab_cli, tmp_path):
     assert (tmp_path / "t/surface-gd.png").exists()  # four inputs (age, 3 cities): a slice
 
 
+def test_a_step_that_overflows_python_floats_is_divergence_and_bad_rates_are_refused_first(gdlab_cli):
+    res = gdlab_cli("compare", "line-1d", "--lr", "1e6", "--optimizer", "sgd", "--engines", "scalar,nn")
+    assert res.code == 0, res  # the scalar engine's (z − y) ** 2 raised OverflowError here
+    assert res.out.count("diverged at epoch 1") == 2, res.out
+    res = gdlab_cli("sweep", "toy-1d", "--lr", "1e30,0.1", "--epochs", "2")
+    assert res.code == 2, res
+    assert "--lr must be a number in (0, 1e+06], got 1e+30" in res.err
+    assert "final train loss" not in res.out  # refused before 0.1 trained
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("scalar,foo", "unknown engine 'foo'"),
     ("nn,nn", "names an engine twice"),

@@ -172,9 +172,15 @@ def test_lr_sweep_marks_the_diverged_rate(tmp_path):
     assert any("lr = 1" in t and "DIVERGED at epoch 4" in t for t in legend)
     assert not any("lr = 0.1" in t and "DIVERGED" in t for t in legend)
     notes = [t.get_text() for t in fig.axes[0].texts]
-    assert any("diverged at epoch 4" in t for t in notes)
+    assert any("diverged at epoch 4" in t and "off the chart" in t for t in notes)  # NaN: gone
     assert len([ln for ln in fig.axes[0].get_lines() if ln.get_label().startswith("lr =")]) == 3
     assert_png(fig, tmp_path / "sweep.png")
+    # a run judged diverged while its curve stays in view (it ended above its start)
+    curves[1.0] = [{**h, "train_loss": 10.0 + h["epoch"]} for h in history(4, rate=1.0, val=False)]
+    fig = viz.lr_sweep(curves, diverged={0.01: None, 0.1: None, 1.0: 4}, loss_name="mse")
+    notes = [t.get_text() for t in fig.axes[0].texts]
+    assert any("diverged at epoch 4: its loss ended above where it started" in t for t in notes), notes
+    assert not any("off the chart" in t for t in notes)
 
 
 def test_final_loss_table_rows_and_auto_detected_divergence():

@@ -38,6 +38,8 @@ def command(data, out, lang, **options):
     lr_text = options.pop("lr_list")
     cfg = config_from_options(options, quiet=True)
     lrs = parse_lrs(lr_text)
+    for lr in lrs:  # every rate checked before the first one trains
+        cfg.replace(lr=lr)
     click.echo(t("sweep.headline", lang, n=len(lrs), data=data, optimizer=cfg.optimizer, epochs=cfg.epochs))
     curves, diverged = sweep(data, cfg, lrs, log=click.echo, lang=lang)
     rows = final_loss_table(curves, diverged)

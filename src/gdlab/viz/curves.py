@@ -270,12 +270,15 @@ def lr_sweep(
 
     trans = ax.get_xaxis_transform()  # x in data units, y as a fraction of the axes
     x_lo, x_hi = ax.get_xlim()
+    y_lo, y_hi = ax.get_ylim()
     for k, (row, color) in enumerate(marks):
         at = row["diverged_at"]
+        losses = [as_float(h.get("train_loss")) for h in curves[row["lr"]]]
+        visible = all(math.isfinite(v) and y_lo <= v <= y_hi for v in losses)  # e.g. ended above its start
         ax.plot([at], [0.97], transform=trans, marker="X", markersize=15, color=color,
                 markeredgecolor="red", markeredgewidth=1.5, clip_on=False, linestyle="none")
         right_half = at > (x_lo + x_hi) / 2
-        ax.annotate(tr("sweep.diverged_note", lr=fmt(row["lr"]), epoch=at),
+        ax.annotate(tr("sweep.diverged_in_view" if visible else "sweep.diverged_note", lr=fmt(row["lr"]), epoch=at),
                     (at, 0.97), xycoords=trans, xytext=(-10 if right_half else 10, -14 - 16 * k),
                     textcoords="offset points", ha="right" if right_half else "left", va="top",
                     color="red", fontsize=11, fontweight="bold",

@@ -26,6 +26,7 @@ MESSAGES = {
     # lr_sweep
     "viz.sweep.diverged_label": " — DIVERGED at epoch {epoch}",
     "viz.sweep.diverged_note": "↑ lr = {lr} diverged at epoch {epoch}: loss off the chart",
+    "viz.sweep.diverged_in_view": "↑ lr = {lr} diverged at epoch {epoch}: its loss ended above where it started",
     "viz.sweep.ylabel": "train loss ({name})",
     "viz.sweep.mean": "mean over samples",
     "viz.sweep.panel": "Train loss per epoch, one curve per learning rate",

@@ -26,6 +26,7 @@ MESSAGES = {
     # lr_sweep
     "viz.sweep.diverged_label": " — 第 {epoch} 轮发散",
     "viz.sweep.diverged_note": "↑ lr = {lr} 在第 {epoch} 轮发散：损失超出图的范围",
+    "viz.sweep.diverged_in_view": "↑ lr = {lr} 在第 {epoch} 轮判为发散：损失最后高于起点",
     "viz.sweep.ylabel": "训练损失（{name}）",
     "viz.sweep.mean": "对样本取平均",
     "viz.sweep.panel": "每轮的训练损失，每个学习率一条曲线",
