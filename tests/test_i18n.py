@@ -89,6 +89,19 @@ def test_train_summary_and_divergence_keys_exist_for_the_command_line():
         "training diverged at epoch 7; try a smaller learning rate than --lr 0.5")
 
 
+@pytest.mark.parametrize(("lang", "one", "many"), [
+    ("en", "(60 rows, 1 feature, regression)", "(150 rows, 4 features, multiclass)"),
+    ("zh", "（60 行，1 个特征，回归）", "（150 行，4 个特征，多分类）")])
+def test_the_train_headline_counts_in_the_language(gdlab_cli, lang, one, many):
+    r = gdlab_cli("train", "line-1d", "--epochs", "1", "--no-plots", "--lang", lang, "--out", "runs/a")
+    assert r.code == 0, r
+    assert one in r.out
+    assert ("1 epoch (max_epochs)" if lang == "en" else "1 轮（达到最大轮数）") in r.out
+    r = gdlab_cli("train", "iris", "--epochs", "2", "--no-plots", "--lang", lang, "--out", "runs/b")
+    assert many in r.out
+    assert ("2 epochs (max_epochs)" if lang == "en" else "2 轮（达到最大轮数）") in r.out
+
+
 def test_t_formats_and_rejects_an_unknown_key():
     assert t("lesson.figures_saved", "zh", folder="runs/x") == "图已保存到 runs/x："
     assert t("lesson.figures_saved", "en", folder="runs/x") == "figures saved in runs/x:"

@@ -102,10 +102,18 @@ def headline(data, cfg, *, lang: str = "en") -> str:
     _, size = world()
     kind = model_kind(cfg.model, data.task)
     return t("train.headline", lang, model=t(f"train.model.{kind}", lang), data=data.name,
-             rows=data.n_samples, features=data.n_features, task=t(f"train.task.{data.task}", lang),
+             rows=data.n_samples, task=t(f"train.task.{data.task}", lang),
+             features=count("train.features", data.n_features, lang),
              streamed=t("train.headline.streamed", lang) if cfg.stream else "",
-             optimizer=cfg.optimizer, lr=cfg.lr, epochs=cfg.epochs,
+             optimizer=cfg.optimizer, lr=cfg.lr, epochs=count("train.epochs", cfg.epochs, lang),
              processes=t("train.headline.processes", lang, n=size) if size > 1 else "")
+
+
+def count(key: str, n: int, lang: str) -> str:
+    """``n`` and its noun from ``KEY.one`` / ``KEY.many`` ("1 feature", "4 features")."""
+    from ..i18n import t
+
+    return t(f"{key}.one", lang) if n == 1 else t(f"{key}.many", lang, n=n)
 
 
 def _fmt(x) -> str:
@@ -126,7 +134,7 @@ def summary(run, data, out, *, lang: str = "en") -> str:
     m, c = run.metrics, run.config
     lines = [
         t("train.done", lang, model=t(f"train.model.{m['model']}", lang), data=data.name,
-          epochs=m["epochs_run"], reason=t(f"train.reason.{m['stopped_reason']}", lang),
+          epochs=count("train.epochs", m["epochs_run"], lang), reason=t(f"train.reason.{m['stopped_reason']}", lang),
           optimizer=c["optimizer"], batch=c["batch_size"], lr=_fmt(c["lr"]), engine=c["engine"],
           device=c["device"], dtype=c["dtype"], seconds=m["seconds"]),
         t("train.rows", lang, train=m["n_train"], val=m["n_val"], test=m["n_test"]),

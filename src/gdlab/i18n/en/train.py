@@ -12,11 +12,15 @@ MESSAGES = {
     "train.task.regression": "regression",
     "train.task.binary": "binary",
     "train.task.multiclass": "multiclass",
-    "train.headline": ("training {model} on {data} ({rows} rows, {features} features, "
-                       "{task}{streamed}) with {optimizer}, lr {lr}, {epochs} epochs{processes}"),
+    "train.headline": ("training {model} on {data} ({rows} rows, {features}, "
+                       "{task}{streamed}) with {optimizer}, lr {lr}, {epochs}{processes}"),
+    "train.features.one": "1 feature",
+    "train.features.many": "{n} features",
+    "train.epochs.one": "1 epoch",
+    "train.epochs.many": "{n} epochs",
     "train.headline.streamed": ", streamed from disk",
     "train.headline.processes": ", {n} processes",
-    "train.done": ("done: {model} on {data}, {epochs} epochs ({reason}), {optimizer} batch "
+    "train.done": ("done: {model} on {data}, {epochs} ({reason}), {optimizer} batch "
                    "{batch}, lr {lr}, engine {engine}, {device} {dtype}, {seconds:.2f} s"),
     "train.rows": "  rows: {train} train, {val} validation, {test} test",
     "train.loss": "  {loss} loss: train {train}",

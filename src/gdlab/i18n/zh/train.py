@@ -8,11 +8,15 @@ MESSAGES = {
     "train.task.regression": "回归",
     "train.task.binary": "二分类",
     "train.task.multiclass": "多分类",
-    "train.headline": ("在 {data} 上训练{model}（{rows} 行，{features} 个特征，{task}{streamed}），"
-                       "优化器 {optimizer}，学习率 {lr}，{epochs} 轮{processes}"),
+    "train.headline": ("在 {data} 上训练{model}（{rows} 行，{features}，{task}{streamed}），"
+                       "优化器 {optimizer}，学习率 {lr}，{epochs}{processes}"),
+    "train.features.one": "1 个特征",
+    "train.features.many": "{n} 个特征",
+    "train.epochs.one": "1 轮",
+    "train.epochs.many": "{n} 轮",
     "train.headline.streamed": "，从磁盘流式读取",
     "train.headline.processes": "，{n} 个进程",
-    "train.done": ("完成：在 {data} 上训练{model}，{epochs} 轮（{reason}），{optimizer} 批量 "
+    "train.done": ("完成：在 {data} 上训练{model}，{epochs}（{reason}），{optimizer} 批量 "
                    "{batch}，学习率 {lr}，引擎 {engine}，{device} {dtype}，{seconds:.2f} 秒"),
     "train.rows": "  行数：训练 {train}，验证 {val}，测试 {test}",
     "train.loss": "  {loss} 损失：训练 {train}",
