@@ -812,22 +812,39 @@ def closed_by_server(sock: socket.socket, *, trickle: bytes | None = None, withi
     raise AssertionError(f"the server kept the connection open for {within} s")
 
 
-def test_a_hundred_idle_connections_leave_the_page_answering_in_under_a_second(server):
-    """The issue's acceptance: 70 idle sockets used to make every request answer 503."""
-    idle = idle_sockets(server, 100)
+def still_open(sock: socket.socket) -> bool:
+    """The server has neither closed ``sock`` nor sent on it."""
+    sock.setblocking(False)
     try:
-        time.sleep(0.2)  # (the server has accepted them)
-        with httpx.Client(base_url=f"http://127.0.0.1:{server}", timeout=30) as c:
-            started = time.perf_counter()
-            page = c.get("/")
-            elapsed = time.perf_counter() - started  # measured once; the bound is the issue's own
-            assert c.get("/api/options").status_code == 200
-            assert c.get("/api/setup", params={"lesson": "liu-er-gd"}).status_code == 200
+        return sock.recv(1) != b""  # data would be a reply to a request never sent
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
     finally:
-        for sock in idle:
-            sock.close()
+        sock.setblocking(True)
+
+
+def test_a_hundred_idle_connections_leave_the_page_answering(monkeypatch):
+    """The issue's acceptance: 70 idle sockets used to make every request answer 503 for at
+    least 20 s. With the header timeout made longer than the client's, the page can only
+    answer while all 100 are still held open, so no request waits for an idle one to go
+    (the measured time, 10–40 ms here, is not a thing a test asserts)."""
+    monkeypatch.setattr(limits, "HEADER_TIMEOUT", 600.0)
+    with playground_server() as port:
+        idle = idle_sockets(port, 100)
+        try:
+            time.sleep(0.2)  # (the server has accepted them)
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as c:
+                page = c.get("/")
+                assert c.get("/api/options").status_code == 200
+                assert c.get("/api/setup", params={"lesson": "liu-er-gd"}).status_code == 200
+            assert all(still_open(sock) for sock in idle)  # served beside them, none dropped
+        finally:
+            for sock in idle:
+                sock.close()
     assert page.status_code == 200
-    assert elapsed < 1.0
+    assert "<html" in page.text.lower()
 
 
 def test_beyond_the_connection_bound_the_longest_idle_go_first(monkeypatch):
