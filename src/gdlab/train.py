@@ -14,7 +14,6 @@ restores the best weights (early stopping), scores the test split and returns a
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -29,6 +28,7 @@ from .callbacks import BestWeights, Callback, ProgressLog, wants_progress
 from .config import MODELS, TrainConfig
 from .data import Dataset
 from .distributed import Comm
+from .engines.base import one_thread
 from .errors import DivergedError, GdlabError
 from .evaluate import split_loss, split_scores
 from .metrics import model_params
@@ -196,21 +196,10 @@ def fit(
 SMALL_VALUES = 1 << 20  # a training set this small runs every operation on one thread
 
 
-@contextlib.contextmanager
 def _threads_for(feed, engine):
-    """Small data on the CPU trains on one intra-op thread: handing a tiny product to a
-    second thread (and waking it again after every switch) costs more than the work,
-    badly so when another process holds the other core. Restored afterwards."""
-    threads = torch.get_num_threads()
+    """Small data on the CPU trains on one intra-op thread (see :func:`one_thread`)."""
     small = feed.counts()[0] * feed.n_features < SMALL_VALUES
-    if not small or threads == 1 or engine.params[0].device.type != "cpu":
-        yield
-        return
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
+    return one_thread(small and engine.params[0].device.type == "cpu")
 
 
 def flat_params(model) -> np.ndarray:

@@ -142,13 +142,12 @@ StepHook = Callable[[float], None]
 
 
 @contextlib.contextmanager
-def _one_thread_for_small_batches(feed, device):
-    """Mini-batch epochs on the CPU run their small per-batch operations on one
-    intra-op thread: splitting a 256-row gather or product between threads costs more
-    (a fork and join per operation, and far more when another process holds a core)
-    than it saves. Restored afterwards, so the evaluation uses every thread."""
+def one_thread(when: bool):
+    """Run the block on one intra-op thread ``when`` asked (restored afterwards). Handing
+    a small product or gather to a second thread — a fork and join per operation, far
+    more when another process holds a core — costs more than the work it splits."""
     threads = torch.get_num_threads()
-    if feed.full_batch or device.type != "cpu" or threads == 1:
+    if not when or threads == 1:
         yield
         return
     torch.set_num_threads(1)
@@ -280,7 +279,8 @@ class Engine:
         losses: list[float] = []
         norm = 0.0
         comm = feed.comm
-        with _one_thread_for_small_batches(feed, self.params[0].device):
+        # the small per-batch operations on one thread; the evaluation after uses them all
+        with one_thread(not feed.full_batch and self.params[0].device.type == "cpu"):
             for batch in feed.batches(epoch):
                 loss, norm = self.step_batch(batch, lr=lr, comm=comm)
                 losses.append(loss)
