@@ -56,7 +56,7 @@ def in_notebook() -> bool:
 
 
 # --- numbers and images -------------------------------------------------------------------------
-def _num(v: Any, digits: int = 4) -> str:
+def short_number(v: Any, digits: int = 4) -> str:
     """A short human form of a number (None → "—"), ``digits`` significant digits."""
     if v is None:
         return "—"
@@ -80,7 +80,7 @@ def _score(name: str, v: Any) -> str:
     if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and name in (
             "accuracy", "balanced_accuracy", "f1_macro", "roc_auc", "r2"):
         return f"{v:.4f}"
-    return _num(v)
+    return short_number(v)
 
 
 def figure_png(fig) -> bytes:
@@ -152,9 +152,9 @@ def run_repr(run) -> str:
     parts = [_what(run), f"{_epochs(run)} epochs"]
     if run.stopped_reason:
         parts.append(f"stopped: {run.stopped_reason}")
-    parts.append(f"train_loss {_num(m.get('train_loss'))}")
+    parts.append(f"train_loss {short_number(m.get('train_loss'))}")
     if m.get("val_loss") is not None:
-        parts.append(f"val_loss {_num(m['val_loss'])}")
+        parts.append(f"val_loss {short_number(m['val_loss'])}")
     score = _main_score(m.get("test"))
     if score:
         parts.append(score)
@@ -182,7 +182,7 @@ def _params_html(params: Mapping) -> str | None:
     def show(v) -> str:
         if isinstance(v, (list, tuple)):
             return "[" + ", ".join(show(x) for x in v) + "]"
-        return _num(v, 6)
+        return short_number(v, 6)
 
     return "<br/>".join(f"<code>{html.escape(k)}</code> {html.escape(show(v))}"
                         for k, v in params.items())
@@ -211,7 +211,7 @@ def run_rows(run) -> list[tuple[str, str]]:
         how = [f"{cfg['optimizer']}"]
         if cfg.get("batch_size") and cfg["optimizer"] in ("minibatch", "sgd"):
             how.append(f"batch {cfg['batch_size']}")
-        how += [f"lr {_num(cfg.get('lr'))}", f"loss {cfg.get('loss')}", f"engine {cfg.get('engine')}"]
+        how += [f"lr {short_number(cfg.get('lr'))}", f"loss {cfg.get('loss')}", f"engine {cfg.get('engine')}"]
         if cfg.get("seed") is not None:
             how.append(f"seed {cfg['seed']}")
         rows.append(("training", esc(", ".join(how))))
@@ -222,11 +222,11 @@ def run_rows(run) -> list[tuple[str, str]]:
         color = ' style="color:#c0392b"' if reason == "diverged" else ""
         epochs += f" — stopped: <b{color}>{esc(reason)}</b>" + (f" ({esc(why)})" if why else "")
     rows.append(("epochs", epochs))
-    loss = [f"train {_num(m.get('train_loss'))}"]
+    loss = [f"train {short_number(m.get('train_loss'))}"]
     if m.get("val_loss") is not None:
-        loss.append(f"validation {_num(m['val_loss'])}")
+        loss.append(f"validation {short_number(m['val_loss'])}")
     if run.initial_loss is not None:
-        loss.append(f"at the start {_num(run.initial_loss)}")
+        loss.append(f"at the start {short_number(run.initial_loss)}")
     if m.get("train_accuracy") is not None:
         loss.append(f"train accuracy {_score('accuracy', m['train_accuracy'])}")
     rows.append((f"loss ({m.get('loss') or cfg.get('loss') or 'final'})", esc(", ".join(loss))))
@@ -284,7 +284,7 @@ def _cell(v: Any, column=None) -> str:
     categories = getattr(column, "categories", None)
     if categories is not None:
         return str(categories[int(v)])
-    return _num(v)
+    return short_number(v)
 
 
 def dataset_html(ds, *, rows: int = HEAD_ROWS) -> str:
@@ -323,7 +323,7 @@ def dataset_html(ds, *, rows: int = HEAD_ROWS) -> str:
     for i in range(min(rows, n)):
         cells = "".join(f"<td {td}>{esc(_cell(ds.X[i, j], columns[j]))}</td>" for j in range(shown))
         cells += f"<td {td}>…</td>" if more else ""
-        y = _num(ds.y[i]) if ds.classes is None else str(ds.classes[int(ds.y[i])])
+        y = short_number(ds.y[i]) if ds.classes is None else str(ds.classes[int(ds.y[i])])
         cells += f"<td {td}>{esc(y)}</td>"
         body.append(f"<tr>{cells}</tr>")
     if n > rows:

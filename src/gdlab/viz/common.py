@@ -22,6 +22,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ..display import short_number as fmt  # noqa: F401  (a short human form of a number)
+
 DPI = 100
 WIDTH_IN = 12.0  # 12 in x 100 dpi = 1200 px wide
 
@@ -140,18 +142,3 @@ def spans_decades(values: np.ndarray, decades: float = 2.0) -> bool:
     return bool(np.log10(values.max() / values.min()) >= decades)
 
 
-def fmt(v: Any, digits: int = 4) -> str:
-    """A short human form of a number (None → "—")."""
-    if v is None:
-        return "—"
-    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-        return str(int(v))
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return str(v)
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return f"{x:.{digits}g}"
