@@ -48,56 +48,6 @@ def as_multiplicities(w: np.ndarray | None) -> np.ndarray | None:
     return counts.astype(np.int64)
 
 
-def multiplicities(sample_weight, X, *, name: str) -> np.ndarray | None:
-    """Whole-number repeat counts equivalent to ``sample_weight``, or None for equal weights.
-
-    Parameters
-    ----------
-    sample_weight : array-like of shape (n_samples,), scalar or None
-    X : ndarray of shape (n_samples, n_features)
-        The rows the weights belong to (for scikit-learn's shape checks).
-    name : str
-        The estimator's name, for messages.
-
-    Returns
-    -------
-    ndarray of int64, shape (n_samples,), or None
-        mᵢ ≥ 0 with mᵢ / mⱼ = wᵢ / wⱼ; None when every weight is the same.
-
-    Raises
-    ------
-    ValueError
-        For negative, non-finite or all-zero weights, a wrong shape, or weights that
-        cannot be written as small whole-number multiples of one another.
-    """
-    if sample_weight is None:
-        return None
-    w = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-    if np.all(w == w[0]):
-        return None
-    ratio = w / w[w > 0].min()
-    for q in range(1, MAX_DENOMINATOR + 1):
-        counts = np.rint(ratio * q)
-        if np.all(np.abs(ratio * q - counts) <= _ATOL * np.maximum(1.0, counts)):
-            break
-    else:
-        worst = ratio[np.argmax(np.abs(ratio - np.rint(ratio)))]
-        raise ValueError(
-            f"{name} honours sample_weight only as whole-number multiplicities (a weight "
-            f"of k counts a row k times): weight ratio {worst:.6g} to the smallest positive "
-            f"weight is not a fraction with denominator ≤ {MAX_DENOMINATOR}; gdlab's engines "
-            "have no per-row loss weights yet"
-        )
-    total = int(counts.sum())
-    if total > MAX_GROWTH * len(w):
-        raise ValueError(
-            f"{name} honours sample_weight by repeating rows, and these weights would turn "
-            f"{len(w)} rows into {total} (more than {MAX_GROWTH}×); use smaller whole-number "
-            "weights (only their ratios matter)"
-        )
-    return counts.astype(np.int64)
-
-
 def repeat_rows(X: np.ndarray, y: np.ndarray, counts: np.ndarray | None):
     """(X, y) with row i repeated ``counts[i]`` times (unchanged when counts is None)."""
     if counts is None:
