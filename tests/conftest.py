@@ -47,6 +47,17 @@ def gdlab_cli(capsys, monkeypatch, tmp_path):
     return run
 
 
+def cli_error(r: CliResult, *needles: str) -> None:
+    """``gdlab_cli``'s result is a usage error: exit 2, one line on stderr holding every
+    needle, no traceback."""
+    assert r.code == 2, r
+    assert "Traceback" not in r.err
+    lines = [ln for ln in r.err.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1, r.err
+    for needle in needles:
+        assert needle in r.err, (needle, r.err)
+
+
 def read_metrics(folder: Path) -> dict:
     return json.loads((Path(folder) / "metrics.json").read_text())
 

@@ -11,48 +11,41 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import cli_error
+
 
 def _csv(path, text):
     path.write_text(text)
     return path.name
 
 
-def check(r, *needles):
-    assert r.code == 2, r
-    assert "Traceback" not in r.err
-    lines = [ln for ln in r.err.strip().splitlines() if ln.strip()]
-    assert len(lines) == 1, r.err
-    for needle in needles:
-        assert needle in r.err, (needle, r.err)
-
-
 def test_missing_file(gdlab_cli):
-    check(gdlab_cli("train", "nope/data.csv"), "nope/data.csv", "not found")
+    cli_error(gdlab_cli("train", "nope/data.csv"), "nope/data.csv", "not found")
 
 
 def test_unknown_extension(gdlab_cli, tmp_path):
     (tmp_path / "data.xyz").write_text("a,b\n1,2\n")
-    check(gdlab_cli("train", "data.xyz"), "data.xyz", ".xyz")
+    cli_error(gdlab_cli("train", "data.xyz"), "data.xyz", ".xyz")
 
 
 def test_empty_file(gdlab_cli, tmp_path):
     (tmp_path / "empty.csv").write_text("")
-    check(gdlab_cli("train", "empty.csv"), "empty.csv", "empty")
+    cli_error(gdlab_cli("train", "empty.csv"), "empty.csv", "empty")
 
 
 def test_header_only(gdlab_cli, tmp_path):
     (tmp_path / "h.csv").write_text("a,b,y\n")
-    check(gdlab_cli("train", "h.csv"), "h.csv")
+    cli_error(gdlab_cli("train", "h.csv"), "h.csv")
 
 
 def test_ragged_rows(gdlab_cli, tmp_path):
     _csv(tmp_path / "r.csv", "a,b,y\n1,2,3\n4,5\n6,7,8\n")
-    check(gdlab_cli("train", "r.csv"), "r.csv", "line 3")
+    cli_error(gdlab_cli("train", "r.csv"), "r.csv", "line 3")
 
 
 def test_non_numeric_feature(gdlab_cli, tmp_path):
     _csv(tmp_path / "n.csv", "a,b,y\n1,2,3\n4,abc,5\n6,7,8\n")
-    check(gdlab_cli("train", "n.csv"), "n.csv", "line 3", "'b'", "abc")
+    cli_error(gdlab_cli("train", "n.csv"), "n.csv", "line 3", "'b'", "abc")
 
 
 @pytest.mark.parametrize("value", ["nan", "inf"])
@@ -60,39 +53,39 @@ def test_nan_or_inf_in_features(gdlab_cli, tmp_path, value):
     """A missing cell is filled by default (issue 13); with --impute none it is an error
     naming its line and column, as an infinite number always is."""
     _csv(tmp_path / "f.csv", f"a,b,y\n1,2,3\n4,{value},5\n6,7,8\n")
-    check(gdlab_cli("train", "f.csv", "--impute", "none"), "f.csv", "line 3", "'b'")
+    cli_error(gdlab_cli("train", "f.csv", "--impute", "none"), "f.csv", "line 3", "'b'")
     if value == "inf":
-        check(gdlab_cli("train", "f.csv"), "f.csv", "line 3", "'b'")
+        cli_error(gdlab_cli("train", "f.csv"), "f.csv", "line 3", "'b'")
 
 
 def test_nan_in_target(gdlab_cli, tmp_path):
     """A missing target drops the row by default (said in a note); --impute none refuses it."""
     _csv(tmp_path / "t.csv", "a,b,y\n1,2,3\n4,5,\n6,7,8\n")
-    check(gdlab_cli("train", "t.csv", "--impute", "none"), "t.csv", "line 3", "'y'")
+    cli_error(gdlab_cli("train", "t.csv", "--impute", "none"), "t.csv", "line 3", "'y'")
 
 
 def test_unknown_target_column(gdlab_cli, tmp_path):
     _csv(tmp_path / "u.csv", "a,b,y\n1,2,3\n4,5,6\n")
-    check(gdlab_cli("train", "u.csv", "--target", "price"), "u.csv", "price")
+    cli_error(gdlab_cli("train", "u.csv", "--target", "price"), "u.csv", "price")
 
 
 def test_single_class_target(gdlab_cli, tmp_path):
     rows = "\n".join(f"{i},{i * 2},cat" for i in range(20))
     _csv(tmp_path / "one.csv", "a,b,label\n" + rows + "\n")
-    check(gdlab_cli("train", "one.csv"), "one.csv", "cat")
+    cli_error(gdlab_cli("train", "one.csv"), "one.csv", "cat")
 
 
 def test_prediction_file_missing_training_column(gdlab_cli, tmp_path):
     assert gdlab_cli("train", "iris", "--epochs", "2", "--out", "runs/iris", "--quiet").code == 0
     pd.DataFrame({"sepal length (cm)": [5.0], "sepal width (cm)": [3.0]}).to_csv(
         tmp_path / "partial.csv", index=False)
-    check(gdlab_cli("predict", "runs/iris", "partial.csv"), "partial.csv", "petal length (cm)")
+    cli_error(gdlab_cli("predict", "runs/iris", "partial.csv"), "partial.csv", "petal length (cm)")
 
 
 def test_hdf5_without_expected_keys(gdlab_cli, tmp_path):
     with h5py.File(tmp_path / "bad.h5", "w") as f:
         f["images"] = np.zeros((4, 2))
-    check(gdlab_cli("train", "bad.h5"), "bad.h5", "images")
+    cli_error(gdlab_cli("train", "bad.h5"), "bad.h5", "images")
 
 
 @pytest.mark.parametrize(
@@ -108,12 +101,12 @@ def test_hdf5_without_expected_keys(gdlab_cli, tmp_path):
     ],
 )
 def test_bad_settings(gdlab_cli, flags, needle):
-    check(gdlab_cli("train", *flags), needle)
+    cli_error(gdlab_cli("train", *flags), needle)
 
 
 def test_unknown_dataset_lists_known_ones(gdlab_cli):
     r = gdlab_cli("train", "irs")
-    check(r, "irs", "iris", "synthetic-linear", "digits")
+    cli_error(r, "irs", "iris", "synthetic-linear", "digits")
 
 
 def test_failed_run_leaves_earlier_run_folder_intact(gdlab_cli, tmp_path):

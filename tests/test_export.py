@@ -27,6 +27,7 @@ from safetensors.torch import load_file, save_file
 
 import gdlab
 import tables as T
+from conftest import cli_error
 from gdlab.data import load_features
 from gdlab.data.columns import MISSING_TOKENS
 from gdlab.export import FORMATS, description, export, export_onnx, export_torchscript, onnx_model
@@ -343,15 +344,6 @@ def test_export_errors_name_the_problem(cases, tmp_path, monkeypatch):
 
 
 # --- the command ------------------------------------------------------------------------------
-def one_line_error(r, *needles) -> None:
-    assert r.code == 2, r
-    assert "Traceback" not in r.err
-    lines = [ln for ln in r.err.strip().splitlines() if ln.strip()]
-    assert len(lines) == 1, r.err
-    for needle in needles:
-        assert needle in r.err, (needle, r.err)
-
-
 def test_cli_train_export_predict_end_to_end(gdlab_cli, tmp_path):
     T.write_penguins(tmp_path)
     table = TABLES["penguins"]
@@ -381,19 +373,19 @@ def test_cli_train_export_predict_end_to_end(gdlab_cli, tmp_path):
 
 def test_cli_bad_inputs_exit_2_with_one_line(gdlab_cli, tmp_path, cases, monkeypatch):
     run_dir = cases("binary").folder / "run"
-    one_line_error(gdlab_cli("export", "nope"), "run folder not found: nope")
-    one_line_error(gdlab_cli("export", run_dir, "--format", "tflite"),
+    cli_error(gdlab_cli("export", "nope"), "run folder not found: nope")
+    cli_error(gdlab_cli("export", run_dir, "--format", "tflite"),
                    "--format must be one of onnx, torchscript, got 'tflite'")
-    one_line_error(gdlab_cli("export", run_dir, "--out", "missing/m.onnx"),
+    cli_error(gdlab_cli("export", run_dir, "--out", "missing/m.onnx"),
                    "--out missing/m.onnx: the folder missing does not exist")
-    one_line_error(gdlab_cli("export", run_dir, "--out", "."), "is a folder")
+    cli_error(gdlab_cli("export", run_dir, "--out", "."), "is a folder")
     (tmp_path / "empty").mkdir()
-    one_line_error(gdlab_cli("export", "empty", "--out", "m.onnx"), "no model.json")
+    cli_error(gdlab_cli("export", "empty", "--out", "m.onnx"), "no model.json")
     partial = tmp_path / "x.partial"
     partial.mkdir()
     for f in run_dir.iterdir():
         (partial / f.name).write_bytes(f.read_bytes())
-    one_line_error(gdlab_cli("export", partial, "--out", "m.pt", "--format", "torchscript"),
+    cli_error(gdlab_cli("export", partial, "--out", "m.pt", "--format", "torchscript"),
                    "an unfinished run")
     # a diverged run: warned about, as predict does; non-finite weights: nothing to export
     diverged = tmp_path / "diverged"
@@ -409,9 +401,9 @@ def test_cli_bad_inputs_exit_2_with_one_line(gdlab_cli, tmp_path, cases, monkeyp
     weights = load_file(str(diverged / "model.safetensors"))
     save_file({k: torch.full_like(v, float("nan")) for k, v in weights.items()},
               str(diverged / "model.safetensors"))
-    one_line_error(gdlab_cli("export", "diverged", "--out", "d.onnx"), "non-finite weights")
+    cli_error(gdlab_cli("export", "diverged", "--out", "d.onnx"), "non-finite weights")
     monkeypatch.setitem(sys.modules, "onnx", None)
-    one_line_error(gdlab_cli("export", run_dir, "--out", "m.onnx"),
+    cli_error(gdlab_cli("export", run_dir, "--out", "m.onnx"),
                    "--format onnx needs the onnx package: pip install 'gdlab[export]'")
     assert not (tmp_path / "m.onnx").exists()
 
