@@ -113,6 +113,19 @@ def test_run_figures_and_report_in_chinese(tmp_path):
     assert html.count("data:image/png;base64,") == 3
 
 
+def test_the_loss_figure_titles_the_chosen_rate_to_four_digits(tmp_path, monkeypatch):
+    import gdlab
+    from gdlab import figures, viz
+
+    titles, save = [], figures.save_figure
+    monkeypatch.setattr(figures, "save_figure", lambda fig, path: titles.append(viz.figure_title(fig)) or save(fig, path))
+    data = gdlab.load("synthetic-linear")
+    run = gdlab.train(None, data, epochs=2, quiet=True)  # lr auto: 0.046629799…
+    figures.write_run_figures(run, data, tmp_path)
+    assert f"lr {run.config['lr']:.4g})" in titles[0], titles[0]
+    assert str(run.config["lr"]) not in titles[0]
+
+
 def test_surface_on_a_larger_model_draws_slices(gdlab_cli, tmp_path):
     r = gdlab_cli("surface", "synthetic-linear", "--optimizers", "gd,adam", "--epochs", "3",
                   "--out", "s")

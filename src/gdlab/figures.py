@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .data import split_dataset
+from .display import short_number
 from .i18n import Texts
 from .report import write_report
 from .viz import confusion_matrix_plot, decision_boundary, fit_plot, loss_curve, save_figure
@@ -86,7 +87,7 @@ def write_run_figures(run, data, folder: str | Path, *, lang: str = "en") -> lis
     proba = lambda Z: run.predict_proba(Z, encoded=True)  # noqa: E731
     what = tr("what", model=cfg["model"], data=data.name)
     fig = loss_curve(run.history, run.steps, loss_name=cfg["loss"], lang=lang,
-                     title=tr("loss", what=what, optimizer=cfg["optimizer"], lr=cfg["lr"]))
+                     title=tr("loss", what=what, optimizer=cfg["optimizer"], lr=short_number(cfg["lr"])))
     written.append(save_figure(fig, folder / "loss.png"))
     X, y = _model_view(run, data, *_points(data))
     if run.task == "regression":
